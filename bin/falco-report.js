@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point: runs the CLI and sets the exit code; nothing else.
+import { main } from '../dist/cli.js';
+import { processIo } from '../dist/io.js';
+
+process.exitCode = await main(process.argv.slice(2), processIo());

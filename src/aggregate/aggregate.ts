@@ -1,0 +1,263 @@
+// The streaming fold from enriched alerts to a Report: counters and bounded samples, sorted once at the end.
+import type { Alert, Reject } from '../alert/alert.js';
+import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
+import { fieldText } from '../alert/field-values.js';
+import { PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
+import type { EnrichedAlert } from '../enrich/enrich.js';
+import type { Match } from '../kb/match-entry.js';
+import { alertSource } from '../kb/match-entry.js';
+import { createTopK, type Counted, type TopK } from './top-k.js';
+
+/** The version of the JSON document; bumped on any breaking change to its shape. */
+export const SCHEMA_VERSION = 1;
+
+/** Bounds on what a report keeps, so memory stays flat however long the stream runs. */
+export const LIMITS = {
+  rejectsKept: 100,
+  skippedKept: 20,
+  topValues: 5,
+  topCapacity: 256,
+  fieldsPerGroup: 200,
+  valuesPerField: 16,
+  groupsKept: 5000,
+} as const;
+
+/** A record that was read but is not an alert (a banner or log line), kept as a short sample. */
+export interface Skipped {
+  readonly file: string;
+  readonly line: number;
+  readonly text: string;
+}
+
+/** One output field across a group: how many values it took and the most common. */
+export interface FieldSummary {
+  readonly name: string;
+  readonly distinct: number;
+  readonly unknown: number;
+  readonly top: readonly Counted[];
+}
+
+/** Everything the report says about one rule. */
+export interface RuleGroup {
+  readonly rule: string;
+  readonly priority: Priority;
+  readonly count: number;
+  readonly byPriority: Readonly<Partial<Record<Priority, number>>>;
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  readonly sources: readonly string[];
+  readonly match: Match;
+  readonly top: Readonly<Record<ContextKey, readonly Counted[]>>;
+  readonly fields: readonly FieldSummary[];
+  readonly benign: readonly Counted[];
+  /** The first alert of the group: the detail and the filled commands are shown for it. */
+  readonly sample: Alert;
+  readonly fromText: number;
+}
+
+/** A window in which Falco said it dropped events, so detections may be missing. */
+export interface DropNotice {
+  readonly time?: string;
+  readonly host?: string;
+  readonly rule: string;
+  readonly detail: string;
+}
+
+/** The model every renderer reads and the exit code is decided on. */
+export interface Report {
+  readonly schemaVersion: number;
+  readonly input: {
+    readonly records: number;
+    readonly accepted: number;
+    readonly rejected: number;
+    readonly skipped: number;
+    /** Accepted alerts left out of the report by filters (--min-priority). */
+    readonly filtered: number;
+  };
+  readonly rejects: readonly Reject[];
+  readonly skippedSamples: readonly Skipped[];
+  readonly totals: {
+    readonly alerts: number;
+    readonly byPriority: Readonly<Record<Priority, number>>;
+  };
+  readonly timeRange?: { readonly first: string; readonly last: string };
+  readonly sources: readonly Counted[];
+  readonly hosts: readonly Counted[];
+  readonly groups: readonly RuleGroup[];
+  readonly drops: readonly DropNotice[];
+  readonly notes: readonly string[];
+}
+
+interface GroupState {
+  rule: string;
+  priority: Priority;
+  count: number;
+  byPriority: Partial<Record<Priority, number>>;
+  firstSeen?: string;
+  lastSeen?: string;
+  sources: Set<string>;
+  match: Match;
+  top: Record<ContextKey, TopK>;
+  fields: Map<string, { values: TopK; unknown: number }>;
+  benign: TopK;
+  sample: Alert;
+  fromText: number;
+}
+
+/** The fold: feed it records as they come, then `finish()` once. */
+export interface Aggregator {
+  addAlert(e: EnrichedAlert): void;
+  addReject(r: Reject): void;
+  addSkipped(s: Skipped): void;
+  addFiltered(): void;
+  finish(): Report;
+  /** Alerts counted so far, and the highest priority seen (for the live exit code). */
+  readonly alerts: number;
+}
+
+function newGroup(e: EnrichedAlert): GroupState {
+  const top = {} as Record<ContextKey, TopK>;
+  for (const k of CONTEXT_KEYS) top[k] = createTopK(LIMITS.topCapacity);
+  return {
+    rule: e.alert.rule,
+    priority: e.alert.priority,
+    count: 0,
+    byPriority: {},
+    sources: new Set(),
+    match: e.match,
+    top,
+    fields: new Map(),
+    benign: createTopK(64),
+    sample: e.alert,
+    fromText: 0,
+  };
+}
+
+/** Creates an empty aggregator. */
+export function createAggregator(): Aggregator {
+  const groups = new Map<string, GroupState>();
+  const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<Priority, number>;
+  const sources = createTopK(LIMITS.topCapacity);
+  const hosts = createTopK(LIMITS.topCapacity);
+  const rejects: Reject[] = [];
+  const skippedSamples: Skipped[] = [];
+  const drops: DropNotice[] = [];
+  const notes: string[] = [];
+  let accepted = 0;
+  let rejected = 0;
+  let skipped = 0;
+  let filtered = 0;
+  let first: string | undefined;
+  let last: string | undefined;
+  let overflow = 0;
+
+  return {
+    get alerts() {
+      return accepted - filtered;
+    },
+    addAlert(e) {
+      accepted++;
+      const a = e.alert;
+      byPriority[a.priority]++;
+      const source = alertSource(a);
+      sources.add(source);
+      const host = contextValue(a, 'host');
+      if (host !== undefined) hosts.add(host);
+      if (a.time !== undefined) {
+        if (first === undefined || a.time < first) first = a.time;
+        if (last === undefined || a.time > last) last = a.time;
+      }
+      let g = groups.get(a.rule);
+      if (!g) {
+        if (groups.size >= LIMITS.groupsKept) {
+          overflow++;
+          g = groups.get('(other rules)');
+          if (!g) {
+            g = newGroup({ ...e, alert: { ...a, rule: '(other rules)' } });
+            groups.set('(other rules)', g);
+          }
+        } else {
+          g = newGroup(e);
+          groups.set(a.rule, g);
+        }
+      }
+      g.count++;
+      g.byPriority[a.priority] = (g.byPriority[a.priority] ?? 0) + 1;
+      if (priorityRank(a.priority) < priorityRank(g.priority)) g.priority = a.priority;
+      if (a.time !== undefined) {
+        if (g.firstSeen === undefined || a.time < g.firstSeen) g.firstSeen = a.time;
+        if (g.lastSeen === undefined || a.time > g.lastSeen) g.lastSeen = a.time;
+      }
+      g.sources.add(source);
+      for (const k of CONTEXT_KEYS) {
+        const v = contextValue(a, k);
+        if (v !== undefined) g.top[k].add(v);
+      }
+      for (const name of Object.keys(a.fields)) {
+        let f = g.fields.get(name);
+        if (!f) {
+          if (g.fields.size >= LIMITS.fieldsPerGroup) continue;
+          f = { values: createTopK(LIMITS.valuesPerField), unknown: 0 };
+          g.fields.set(name, f);
+        }
+        const v = fieldText(a.fields[name]);
+        if (v === undefined) f.unknown++;
+        else f.values.add(v.length > 200 ? `${v.slice(0, 200)}…` : v);
+      }
+      for (const b of e.benign) g.benign.add(b.pattern);
+      if (a.fromText) g.fromText++;
+      if (source === 'internal' && /drop/i.test(a.rule)) {
+        if (drops.length < LIMITS.rejectsKept) {
+          const detail = fieldText(a.fields['n_drops']) ?? a.output ?? '';
+          drops.push({ ...(a.time ? { time: a.time } : {}), ...(host ? { host } : {}), rule: a.rule, detail });
+        }
+      }
+    },
+    addReject(r) {
+      rejected++;
+      if (rejects.length < LIMITS.rejectsKept) rejects.push(r);
+    },
+    addSkipped(s) {
+      skipped++;
+      if (skippedSamples.length < LIMITS.skippedKept) skippedSamples.push({ ...s, text: s.text.slice(0, 200) });
+    },
+    addFiltered() {
+      accepted++;
+      filtered++;
+    },
+    finish() {
+      if (overflow > 0) notes.push(`${overflow} alerts of rules beyond the first ${LIMITS.groupsKept} are counted under "(other rules)".`);
+      const out: RuleGroup[] = [...groups.values()].map((g) => ({
+        rule: g.rule,
+        priority: g.priority,
+        count: g.count,
+        byPriority: g.byPriority,
+        ...(g.firstSeen ? { firstSeen: g.firstSeen } : {}),
+        ...(g.lastSeen ? { lastSeen: g.lastSeen } : {}),
+        sources: [...g.sources].sort(),
+        match: g.match,
+        top: Object.fromEntries(CONTEXT_KEYS.map((k) => [k, g.top[k].top(LIMITS.topValues)])) as Record<ContextKey, Counted[]>,
+        fields: [...g.fields]
+          .map(([name, f]) => ({ name, distinct: f.values.distinct, unknown: f.unknown, top: f.values.top(3) }))
+          .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+        benign: g.benign.top(10),
+        sample: g.sample,
+        fromText: g.fromText,
+      }));
+      out.sort((x, y) => priorityRank(x.priority) - priorityRank(y.priority) || y.count - x.count || (x.rule < y.rule ? -1 : x.rule > y.rule ? 1 : 0));
+      return {
+        schemaVersion: SCHEMA_VERSION,
+        input: { records: accepted + rejected + skipped, accepted, rejected, skipped, filtered },
+        rejects,
+        skippedSamples,
+        totals: { alerts: accepted - filtered, byPriority },
+        ...(first && last ? { timeRange: { first, last } } : {}),
+        sources: sources.top(10),
+        hosts: hosts.top(10),
+        groups: out,
+        drops,
+        notes,
+      };
+    },
+  };
+}

@@ -1,0 +1,181 @@
+// The alert model and its validation: a fast check for good records, zod's messages for bad ones.
+import { z } from 'zod';
+import { ExactNumber, checkShape, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-text.js';
+import { parsePriority, PRIORITIES, type Priority } from './priority.js';
+
+/** A value of an output field: Falco writes strings, numbers, booleans, null and arrays. */
+export type FieldValue = string | number | boolean | null | ExactNumber | readonly FieldValue[] | { readonly [k: string]: FieldValue };
+
+/** One validated Falco alert, whatever form it was read from. */
+export interface Alert {
+  readonly file: string;
+  readonly line: number;
+  readonly rule: string;
+  readonly priority: Priority;
+  /** RFC 3339 in UTC with nine fraction digits, when the alert carries a full date. */
+  readonly time?: string;
+  /** Milliseconds since the epoch, for windows and ranges. */
+  readonly timeMs?: number;
+  /** The time as written when only the time of day is known (text alerts). */
+  readonly timeOfDay?: string;
+  readonly output?: string;
+  /** output_fields, in a prototype-free object so that keys like `__proto__` are plain keys. */
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly source?: string;
+  readonly tags: readonly string[];
+  readonly hostname?: string;
+  readonly uuid?: string;
+  /** Keys Falco or a forwarder added that this tool does not know: kept, not rejected. */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** True when the alert was rebuilt from a plain-text output line. */
+  readonly fromText: boolean;
+}
+
+/** A record that is not a valid alert, with what was expected and what was found. */
+export interface Reject {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+const KNOWN_KEYS = new Set(['rule', 'priority', 'time', 'output', 'output_fields', 'source', 'tags', 'hostname', 'uuid']);
+const RFC3339 = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?\d*(Z|z|[+-]\d\d:?\d\d)$/;
+
+/** Normalises an RFC 3339 time to UTC with nanoseconds; undefined when it is not one. */
+export function normaliseTime(text: string): { time: string; timeMs: number } | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const zone = m[4] === 'z' ? 'Z' : (m[4] as string).replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
+  const secondsMs = Date.parse(`${m[1]}T${m[2]}${zone}`);
+  if (Number.isNaN(secondsMs)) return undefined;
+  const frac = (m[3] ?? '').padEnd(9, '0');
+  return fromEpoch(secondsMs / 1000, frac);
+}
+
+function fromEpoch(seconds: number, frac9: string): { time: string; timeMs: number } | undefined {
+  const d = new Date(seconds * 1000);
+  if (Number.isNaN(d.getTime())) return undefined;
+  return { time: `${d.toISOString().slice(0, 19)}.${frac9}Z`, timeMs: seconds * 1000 + Number(frac9.slice(0, 3)) };
+}
+
+function timeFromObject(v: { seconds: number; nanos?: number }): { time: string; timeMs: number } | undefined {
+  const nanos = v.nanos ?? 0;
+  return fromEpoch(v.seconds, String(nanos).padStart(9, '0'));
+}
+
+const PRIORITY_LIST = `${PRIORITIES[0]}…${PRIORITIES[PRIORITIES.length - 1]}`;
+
+/** The alert as zod sees it: loose (unknown keys kept), used for its messages on bad records. */
+export const alertSchema = z.looseObject({
+  rule: z.string({ error: 'expected the rule name as a string' }).min(1, 'expected a rule name, found an empty string'),
+  priority: z.union([z.string(), z.number()], { error: `expected one of ${PRIORITY_LIST}` }).refine((p) => parsePriority(p) !== undefined, {
+    error: (iss) => `expected one of ${PRIORITY_LIST}, got ${JSON.stringify(iss.input)}`,
+  }),
+  time: z
+    .union([
+      z.string().refine((t) => normaliseTime(t) !== undefined, { error: (iss) => `expected an RFC 3339 time, got ${JSON.stringify(iss.input)}` }),
+      z.object({ seconds: z.number().int().nonnegative(), nanos: z.number().int().min(0).max(999_999_999).optional() }),
+    ], { error: 'expected an RFC 3339 time string or {seconds, nanos}' })
+    .optional(),
+  output: z.string({ error: 'expected a string' }).optional(),
+  output_fields: z.record(z.string(), z.unknown(), { error: 'expected an object of field values' }).nullable().optional(),
+  source: z.string({ error: 'expected a string' }).optional(),
+  tags: z.array(z.string(), { error: 'expected a list of strings' }).nullable().optional(),
+  hostname: z.string({ error: 'expected a string' }).optional(),
+  uuid: z.string({ error: 'expected a string' }).optional(),
+});
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof ExactNumber) return `the number ${v.raw}`;
+  if (typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}..."` : s;
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((t) => typeof t === 'string');
+}
+
+/** Builds the Alert from a record already known to be valid. */
+function build(rec: Record<string, unknown>, file: string, line: number, limits: JsonLimits): Alert | Reject {
+  const fields: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
+  const of = rec.output_fields;
+  if (of && typeof of === 'object') {
+    const keys = Object.keys(of);
+    if (keys.length > limits.maxMembers) return { file, line, reason: `output_fields: ${keys.length} fields (limit ${limits.maxMembers})` };
+    for (const k of keys) {
+      const v = (of as Record<string, unknown>)[k];
+      if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
+        const p = checkShape(v, limits, 3);
+        if (p) return { file, line, reason: `output_fields.${k}: ${p}` };
+      }
+      fields[k] = v as FieldValue;
+    }
+  }
+  const extra: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(rec)) {
+    if (KNOWN_KEYS.has(k)) continue;
+    const p = checkShape(rec[k], limits, 2);
+    if (p) return { file, line, reason: `${k}: ${p}` };
+    extra[k] = rec[k];
+  }
+  const t = rec.time;
+  const when = typeof t === 'string' ? normaliseTime(t) : t && typeof t === 'object' ? timeFromObject(t as { seconds: number; nanos?: number }) : undefined;
+  return {
+    file,
+    line,
+    rule: rec.rule as string,
+    priority: parsePriority(rec.priority) as Priority,
+    ...(when ? when : {}),
+    ...(typeof rec.output === 'string' ? { output: rec.output } : {}),
+    fields,
+    ...(typeof rec.source === 'string' ? { source: rec.source } : {}),
+    tags: isStringArray(rec.tags) ? rec.tags : [],
+    ...(typeof rec.hostname === 'string' ? { hostname: rec.hostname } : {}),
+    ...(typeof rec.uuid === 'string' ? { uuid: rec.uuid } : {}),
+    extra,
+    fromText: false,
+  };
+}
+
+/** The checks zod makes, written out for the common case; false means "ask zod". */
+function looksValid(rec: Record<string, unknown>): boolean {
+  if (typeof rec.rule !== 'string' || rec.rule.length === 0) return false;
+  if (parsePriority(rec.priority) === undefined) return false;
+  const t = rec.time;
+  if (t !== undefined && (typeof t !== 'string' || normaliseTime(t) === undefined)) return false;
+  for (const k of ['output', 'source', 'hostname', 'uuid'] as const) {
+    if (rec[k] !== undefined && typeof rec[k] !== 'string') return false;
+  }
+  const of = rec.output_fields;
+  if (of !== undefined && of !== null && (typeof of !== 'object' || Array.isArray(of))) return false;
+  if (rec.tags !== undefined && rec.tags !== null && !isStringArray(rec.tags)) return false;
+  return true;
+}
+
+/**
+ * Validates one parsed JSON record. Good records take the hand-written path; a record that fails it is
+ * run through zod, whose issues become the reason (`field: expected ..., found ...`).
+ */
+export function validateAlert(value: unknown, file: string, line: number, limits: JsonLimits = DEFAULT_JSON_LIMITS): Alert | Reject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { file, line, reason: `expected a JSON object (one alert), found ${describe(value)}` };
+  }
+  const rec = value as Record<string, unknown>;
+  if (looksValid(rec)) return build(rec, file, line, limits);
+  const parsed = alertSchema.safeParse(rec);
+  if (parsed.success) return build(rec, file, line, limits);
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  const found = issue && issue.path.length > 0 && issue.code !== 'custom' && !/, got /.test(issue.message) ? `, found ${describe(issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], rec))}` : '';
+  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})` : '';
+  return { file, line, reason: `${path || 'alert'}: ${issue?.message ?? 'invalid'}${found}${more}` };
+}
+
+/** Narrows the result of validation. */
+export function isReject(x: Alert | Reject): x is Reject {
+  return !('rule' in x);
+}

@@ -1,0 +1,309 @@
+// commander → options; the only file that reads argv and env or decides exit codes.
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import type { Reject } from './alert/alert.js';
+import { atOrAbove, parsePriority, PRIORITIES, type Priority } from './alert/priority.js';
+import type { Report } from './aggregate/aggregate.js';
+import { formatProblem, isKnownError, KbError, UsageError } from './errors.js';
+import { toolVersion, write, type Io } from './io.js';
+import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
+
+/** Warnings about rejected records printed one per line before they are only counted. */
+const WARN_LIMIT = 20;
+const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+/** The analyze options, after parsing and checking. */
+export interface AnalyzeFlags {
+  readonly sources: readonly string[];
+  readonly format: Format;
+  readonly output?: string;
+  readonly failOn?: Priority;
+  readonly minPriority?: Priority;
+  readonly strict: boolean;
+  readonly kb: readonly string[];
+  readonly width: number;
+  readonly color: boolean;
+  readonly maxRecordBytes: number;
+  readonly follow: boolean;
+  readonly foldWindowMs: number;
+}
+
+function priorityArg(value: string): Priority {
+  const p = parsePriority(value);
+  if (!p) throw new UsageError(`expected a priority (${PRIORITIES.join(', ')}), got "${value}"`);
+  return p;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag}: expected a positive whole number, got "${value}"`);
+    return n;
+  };
+}
+
+function nonNegative(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new UsageError(`${flag}: expected a number of seconds (0 or more), got "${value}"`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Decides colour the way people expect: --color/--no-color, then NO_COLOR, FORCE_COLOR, then the TTY. */
+export function colorEnabled(flag: boolean | undefined, env: Io['env'], isTTY: boolean): boolean {
+  if (flag !== undefined) return flag;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTTY;
+}
+
+/** Picks the format: --format, else the -o extension, else terminal on a TTY and Markdown elsewhere. */
+export function chooseFormat(format: string | undefined, output: string | undefined, stdoutTTY: boolean): Format {
+  if (format !== undefined) return format as Format;
+  if (output !== undefined) {
+    const ext = extname(output).toLowerCase();
+    const f = EXTENSIONS[ext];
+    if (!f) throw new UsageError(`-o ${output}: cannot tell the format from "${ext || 'no extension'}"; add --format (${FORMATS.join(', ')})`);
+    return f;
+  }
+  return stdoutTTY ? 'terminal' : 'markdown';
+}
+
+interface RawAnalyzeOpts {
+  format?: string;
+  output?: string;
+  failOn?: Priority;
+  minPriority?: Priority;
+  strict?: boolean;
+  kb?: string[];
+  width?: number;
+  color?: boolean;
+  maxRecordBytes?: number;
+  follow?: boolean;
+  foldWindow?: number;
+}
+
+function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags {
+  const sources = files.length > 0 ? files : ['-'];
+  if (files.length === 0 && io.stdinKind() === 'tty') {
+    throw new UsageError('no input: give alert files, or pipe Falco into it (falco -o json_output=true | falco-report)');
+  }
+  if (o.follow && sources.includes('-')) throw new UsageError('--follow needs a file to follow, not stdin');
+  const format = chooseFormat(o.format, o.output, Boolean(io.stdout.isTTY));
+  const colorTarget = o.output === undefined && Boolean(io.stdout.isTTY);
+  return {
+    sources,
+    format,
+    ...(o.output !== undefined ? { output: o.output } : {}),
+    ...(o.failOn ? { failOn: o.failOn } : {}),
+    ...(o.minPriority ? { minPriority: o.minPriority } : {}),
+    strict: Boolean(o.strict),
+    kb: o.kb ?? [],
+    width: o.width ?? Math.min(io.stdout.columns ?? 100, 160),
+    color: colorEnabled(o.color, io.env, colorTarget),
+    maxRecordBytes: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    follow: Boolean(o.follow),
+    foldWindowMs: (o.foldWindow ?? 5) * 1000,
+  };
+}
+
+/** The exit code a finished report earns: 2 untrustworthy, 1 findings at or above --fail-on, else 0. */
+export function exitCodeFor(report: Report, flags: Pick<AnalyzeFlags, 'failOn' | 'strict'>): 0 | 1 | 2 {
+  if (flags.strict && report.input.rejected > 0) return 2;
+  if (!flags.failOn) return 0;
+  const threshold = flags.failOn;
+  return PRIORITIES.some((p) => atOrAbove(p, threshold) && report.totals.byPriority[p] > 0) ? 1 : 0;
+}
+
+/** Live mode: stdin that is a pipe (not a file), or --follow. Cards are written as alerts arrive. */
+function isLive(flags: AnalyzeFlags, io: Io): boolean {
+  return flags.follow || (flags.sources.includes('-') && io.stdinKind() === 'stream');
+}
+
+/** Progress on stderr for long file reads, only when stderr is a terminal; never in the report. */
+function progressMeter(io: Io): { onBytes: (n: number) => void; stop: () => void } {
+  if (!io.stderr.isTTY) return { onBytes: () => undefined, stop: () => undefined };
+  const start = io.now();
+  let bytes = 0;
+  let shown = false;
+  const timer = setInterval(() => {
+    const secs = Math.max((io.now() - start) / 1000, 0.001);
+    io.stderr.write(`\rfalco-report: read ${(bytes / 1048576).toFixed(1)} MiB (${(bytes / 1048576 / secs).toFixed(1)} MiB/s)   `);
+    shown = true;
+  }, 500);
+  timer.unref();
+  return {
+    onBytes: (n) => {
+      bytes += n;
+    },
+    stop: () => {
+      clearInterval(timer);
+      if (shown) io.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
+  const [{ analyze }, { loadKnowledgeBase }, { createLiveOutput }, renderers] = await Promise.all([
+    import('./run.js'),
+    import('./kb/knowledge-base.js'),
+    import('./live.js'),
+    formats[flags.format](),
+  ]);
+  const kb = await loadKnowledgeBase(flags.kb);
+  const view = { version: toolVersion(), width: flags.width, color: flags.color };
+  const controller = new AbortController();
+  let stdoutGone = false;
+  // `falco-report | head`: the reader went away; stop quietly instead of dying on EPIPE.
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') {
+      stdoutGone = true;
+      controller.abort();
+    } else throw err;
+  };
+  if (flags.output === undefined) io.stdout.on('error', onStdoutError);
+  const out = (text: string): void => {
+    if (!stdoutGone && text !== '') io.stdout.write(text);
+  };
+  const stopSignals = io.onSignal(() => controller.abort());
+  const live = isLive(flags, io);
+  const liveOut = live || renderers.streams ? createLiveOutput(renderers, view, flags.output === undefined ? out : () => undefined, flags.foldWindowMs, io.now) : undefined;
+  const ticker = liveOut && flags.foldWindowMs > 0 ? setInterval(() => liveOut.tick(), flags.foldWindowMs) : undefined;
+  ticker?.unref();
+  const progress = live ? { onBytes: () => undefined, stop: () => undefined } : progressMeter(io);
+  let warned = 0;
+  const onReject = (r: Reject): void => {
+    warned++;
+    if (warned <= WARN_LIMIT) io.stderr.write(`falco-report: warning: ${r.file}:${r.line}: ${r.reason}\n`);
+  };
+  let report;
+  try {
+    report = await analyze(
+      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
+      kb,
+      io.stdin,
+      { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
+    );
+  } finally {
+    stopSignals();
+    progress.stop();
+    if (ticker) clearInterval(ticker);
+    // After Ctrl-C the stdin read may still be pending: end it so the process can exit.
+    if (controller.signal.aborted) io.stdin.destroy?.();
+  }
+  liveOut?.finish();
+  if (warned > WARN_LIMIT) io.stderr.write(`falco-report: warning: ${warned - WARN_LIMIT} more rejected records not shown (${warned} in all; --format json lists them)\n`);
+  const text = renderers.report(report, view);
+  if (flags.output !== undefined) writeFileSync(flags.output, text);
+  else if (!stdoutGone) {
+    if (live && text !== '' && flags.format !== 'json') out('\n');
+    await write(io.stdout, text);
+  }
+  if (flags.strict && report.input.rejected > 0) io.stderr.write(`falco-report: error: ${report.input.rejected} records rejected and --strict is set\n`);
+  return exitCodeFor(report, flags);
+}
+
+function addAnalyzeOptions(cmd: Command): Command {
+  return cmd
+    .argument('[files...]', 'alert files, directories or .gz files; "-" or nothing reads stdin')
+    .addOption(new Option('-f, --format <format>', 'report format (default: terminal on a TTY, else markdown; or from -o)').choices(FORMATS))
+    .option('-o, --output <file>', 'write the report to a file; the format follows its extension (.md, .json, .ndjson, .txt)')
+    .option('--fail-on <priority>', 'exit 1 when any alert is at or above this priority', priorityArg)
+    .option('--min-priority <priority>', 'leave alerts below this priority out of the report and the --fail-on gate', priorityArg)
+    .option('--strict', 'exit 2 when any record is rejected')
+    .option('--kb <dir>', 'add a knowledge-base directory (repeatable; its entries override built-in ones)', collect)
+    .option('--width <columns>', 'terminal width for the terminal format', positiveInt('--width'))
+    .option('--color', 'force colour in the terminal format')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('--max-record-bytes <n>', 'reject records larger than this (default 1048576)', positiveInt('--max-record-bytes'))
+    .option('--follow', 'keep reading a file as it grows, like tail -f')
+    .option('--fold-window <seconds>', 'live mode: fold repeats of one rule in one workload within this many seconds (0: never fold; default 5)', nonNegative('--fold-window'));
+}
+
+/** Builds the commander program; actions store their exit code in `state`. */
+function program(io: Io, state: { code: number }): Command {
+  const p = new Command('falco-report')
+    .description('Turn Falco alerts into triage: what happened, where, who, why it matters, what to run next.')
+    .version(toolVersion(), '-V, --version')
+    .showHelpAfterError('(run falco-report --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const analyze = addAnalyzeOptions(
+    p.command('analyze', { isDefault: true }).description('read Falco alerts and print a triage report (the default command)'),
+  );
+  analyze.action(async (files: string[], o: RawAnalyzeOpts) => {
+    state.code = await runAnalyze(analyzeFlags(files, o, io), io);
+  });
+
+  const kb = p.command('kb').description('inspect and check knowledge-base catalogues');
+  kb.command('list')
+    .description('list the entries: rule, source, priority, maturity, ATT&CK ids')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--kb <dir>', 'add a knowledge-base directory (repeatable)', collect)
+    .action(async (o: { format: string; kb?: string[] }) => {
+      const { kbList } = await import('./kb/kb-commands.js');
+      state.code = await kbList(o.kb ?? [], o.format === 'json', io);
+    });
+  kb.command('show')
+    .description('show one entry as a report shows it, with unfilled placeholders')
+    .argument('<rule>', 'rule name or alias')
+    .option('--kb <dir>', 'add a knowledge-base directory (repeatable)', collect)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['terminal', 'markdown']))
+    .option('--width <columns>', 'terminal width', positiveInt('--width'))
+    .action(async (rule: string, o: { kb?: string[]; format?: string; width?: number }) => {
+      const { kbShow } = await import('./kb/kb-commands.js');
+      const format = (o.format ?? (io.stdout.isTTY ? 'terminal' : 'markdown')) as 'terminal' | 'markdown';
+      state.code = await kbShow(rule, o.kb ?? [], format, { width: o.width ?? io.stdout.columns ?? 100, color: colorEnabled(undefined, io.env, Boolean(io.stdout.isTTY)) }, io);
+    });
+  kb.command('validate')
+    .description('check a knowledge-base directory: every problem with file:line (exit 2 on any)')
+    .argument('[dirs...]', 'directories to check (default: the built-in rules-kb)')
+    .action(async (dirs: string[]) => {
+      const { kbValidate } = await import('./kb/kb-commands.js');
+      state.code = await kbValidate(dirs, io);
+    });
+  kb.command('coverage')
+    .description('list the rules of Falco rules files that have no entry (exit 1 when some are missing)')
+    .argument('<files...>', 'Falco rules files (YAML)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--kb <dir>', 'add a knowledge-base directory (repeatable)', collect)
+    .action(async (files: string[], o: { format: string; kb?: string[] }) => {
+      const { kbCoverage } = await import('./kb/kb-commands.js');
+      state.code = await kbCoverage(files, o.kb ?? [], o.format === 'json', io);
+    });
+  return p;
+}
+
+/** Runs the CLI and returns the exit code; never calls process.exit. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const state = { code: 0 };
+  try {
+    await program(io, state).parseAsync([...argv], { from: 'user' });
+    return state.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every usage error is 2, never commander's 1.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    }
+    if (err instanceof KbError) {
+      for (const p of err.problems) io.stderr.write(`falco-report: ${formatProblem(p)}\n`);
+      io.stderr.write(`falco-report: error: ${err.message}\n`);
+      return 2;
+    }
+    if (isKnownError(err)) {
+      io.stderr.write(`falco-report: error: ${err.message}\n`);
+      if (err instanceof UsageError) io.stderr.write('(run falco-report --help for usage)\n');
+      return 2;
+    }
+    const e = err as Error;
+    io.stderr.write(`falco-report ${toolVersion()}: internal error (a bug; please report it with this text)\n${e?.stack ?? String(err)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,74 @@
+// Alert + knowledge base → enriched alert: the chosen entry, benign patterns that hold, missing context.
+import type { Alert } from '../alert/alert.js';
+import { lookupValue } from '../alert/field-values.js';
+import type { KbBenign, KbCommand, KbCondition } from '../kb/schema.js';
+import type { KbEntry } from '../kb/load-kb.js';
+import type { Match } from '../kb/match-entry.js';
+import { fillTemplate, type FilledCommand } from './fill-template.js';
+
+/** An alert with what the knowledge base says about it. */
+export interface EnrichedAlert {
+  readonly alert: Alert;
+  readonly match: Match;
+  /** Benign patterns of the entry whose conditions all hold for this alert. */
+  readonly benign: readonly KbBenign[];
+}
+
+/** A KB command with its template filled from one alert. */
+export interface FilledStep {
+  readonly step: KbCommand;
+  readonly command: FilledCommand;
+}
+
+/** Tests one condition; a condition on a field the alert lacks is false (except `missing`). */
+export function conditionHolds(cond: KbCondition, get: (name: string) => string | undefined): boolean {
+  const v = get(cond.field);
+  if (cond.op === 'missing') return v === undefined;
+  if (v === undefined) return false;
+  const want = cond.value;
+  switch (cond.op) {
+    case 'exists':
+      return true;
+    case '=':
+      return v === String(want);
+    case '!=':
+      return v !== String(want);
+    case 'in':
+      return Array.isArray(want) && want.map(String).includes(v);
+    case 'startswith':
+      return v.startsWith(String(want));
+    case 'endswith':
+      return v.endsWith(String(want));
+    case 'contains':
+      return v.includes(String(want));
+    case 'regex':
+      return regexFor(String(want)).test(v);
+  }
+}
+
+const REGEX_CACHE = new Map<string, RegExp>();
+function regexFor(source: string): RegExp {
+  let re = REGEX_CACHE.get(source);
+  if (!re) {
+    re = new RegExp(source);
+    REGEX_CACHE.set(source, re);
+  }
+  return re;
+}
+
+/** The benign patterns of an entry that match the alert. */
+export function benignMatches(entry: KbEntry | undefined, alert: Alert): KbBenign[] {
+  if (!entry) return [];
+  const get = (name: string): string | undefined => lookupValue(alert, name);
+  return entry.benign.filter((b) => b.when.every((c) => conditionHolds(c, get)));
+}
+
+/** Enriches one alert with an already chosen match (matching is cached by the caller). */
+export function enrich(alert: Alert, match: Match): EnrichedAlert {
+  return { alert, match, benign: benignMatches(match.entry, alert) };
+}
+
+/** Fills a list of KB commands from one alert. */
+export function fillSteps(steps: readonly KbCommand[], alert: Alert): FilledStep[] {
+  return steps.map((step) => ({ step, command: fillTemplate(step.run, (name) => lookupValue(alert, name)) }));
+}

@@ -1,0 +1,39 @@
+// Markdown sink: alert values stay text: no links, images, HTML, headings, lists, fences or table breaks.
+import { terminalSafe } from './terminal.js';
+
+/** Characters that open or close inline markup anywhere in a line (GitHub math `$` included). */
+const MD_SPECIAL = /[\\`*_\[\]<>|~&$@]/g;
+/** What GFM would turn into a link by itself: `scheme://` and `www.`. */
+const AUTOLINK = /([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)|\b(www)\./gi;
+
+/**
+ * Escapes a value for inline Markdown (also inside table cells); renderers never start a line with a
+ * value, so block markup (`#`, `-`, `1.`) cannot begin. Control and bidi characters are made visible
+ * first, so a value is always one line; inline markup characters are backslash-escaped, and GFM
+ * autolinks are broken (`https\://`, `www\.`, `a\@b`).
+ */
+export function mdText(value: string): string {
+  return terminalSafe(value)
+    .replace(MD_SPECIAL, '\\$&')
+    .replace(AUTOLINK, (_m, scheme: string | undefined, www: string | undefined) => (scheme ? `${scheme}\\:` : `${www}\\.`));
+}
+
+/** Wraps a value in an inline code span that no backtick run inside it can close. */
+export function mdCode(value: string): string {
+  const safe = terminalSafe(value);
+  const longest = Math.max(0, ...(safe.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = safe.startsWith('`') || safe.endsWith('`') || safe.startsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${safe}${pad}${fence}`;
+}
+
+/** A fenced code block whose fence is longer than any backtick run in the body. */
+export function mdFence(body: string, lang = ''): string {
+  const safe = body
+    .split('\n')
+    .map((l) => terminalSafe(l))
+    .join('\n');
+  const longest = Math.max(2, ...(safe.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${lang}\n${safe}\n${fence}`;
+}

@@ -1,0 +1,67 @@
+// The side effects tests replace: streams, TTY facts, signals, environment, clock.
+import { fstatSync, readFileSync } from 'node:fs';
+
+/** What stdin is: a terminal, a regular file (`< file`), or a stream that may never end (a pipe). */
+export type StdinKind = 'tty' | 'file' | 'stream';
+
+/** Everything cli.ts may touch of the outside world. */
+export interface Io {
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean; destroy?: () => void };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => number;
+  readonly stdinKind: () => StdinKind;
+  /** Calls `handler` on SIGINT or SIGTERM; returns the function that stops listening. */
+  readonly onSignal: (handler: (signal: string) => void) => () => void;
+}
+
+/** The real process streams, signals and environment. */
+export function processIo(): Io {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    now: () => Date.now(),
+    stdinKind: () => {
+      if (process.stdin.isTTY) return 'tty';
+      try {
+        return fstatSync(0).isFile() ? 'file' : 'stream';
+      } catch {
+        return 'stream';
+      }
+    },
+    onSignal: (handler) => {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+}
+
+let cachedVersion: string | undefined;
+/** The package version, read once from package.json next to dist/ or src/. */
+export function toolVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+      cachedVersion = pkg.version ?? 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}
+
+/** Writes text and resolves once the stream has taken it (so large reports are not cut off). */
+export function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (text === '') return resolve();
+    if (stream.write(text)) resolve();
+    else stream.once('drain', () => resolve());
+  });
+}

@@ -1,0 +1,163 @@
+// Static gates over one validated KB entry: known fields, real ATT&CK ids, parseable snippets, safe templates.
+import { parseAllDocuments } from 'yaml';
+import type { Problem } from '../errors.js';
+import { templateVars } from '../enrich/fill-template.js';
+import { ATTACK_TECHNIQUES } from './generated/attack.js';
+import { FALCO_FIELDS } from './generated/falco-fields.js';
+import type { KbEntryData } from './schema.js';
+
+type LineOf = (path: readonly (string | number)[]) => number;
+
+/** Alert-level keys a template or condition may name as `alert.<key>`. */
+export const ALERT_KEYS = ['alert.hostname', 'alert.rule', 'alert.priority', 'alert.source', 'alert.time'] as const;
+
+const FIELD_SOURCE = new Map(FALCO_FIELDS.map(([name, , source]) => [name, source]));
+const TECHNIQUES = new Map(ATTACK_TECHNIQUES.map(([id, name, tactics, retired]) => [id, { name, tactics: tactics.split(','), retired }]));
+
+/** The base name of a field (`proc.aname[2]` → `proc.aname`, `evt.arg.target` → `evt.arg`). */
+export function fieldBase(name: string): string {
+  const plain = name.replace(/\[[^\]]*\]$/, '');
+  const arg = /^(evt\.(?:raw)?arg)\.\w+$/.exec(plain);
+  return arg ? (arg[1] as string) : plain;
+}
+
+/** True when Falco or a plugin defines the field, or it is an alert-level key. */
+export function isKnownField(name: string): boolean {
+  return (ALERT_KEYS as readonly string[]).includes(name) || FIELD_SOURCE.has(fieldBase(name));
+}
+
+function fieldProblem(entry: KbEntryData, name: string): string | undefined {
+  if ((ALERT_KEYS as readonly string[]).includes(name)) return undefined;
+  const source = FIELD_SOURCE.get(fieldBase(name));
+  if (source === undefined) return `"${name}" is not a field that Falco or its plugins define`;
+  if (entry.kind === 'rule' && source !== '*' && source !== entry.source && entry.source !== 'internal') {
+    return `"${name}" belongs to the ${source} source, not ${entry.source}`;
+  }
+  return undefined;
+}
+
+/** Offsets of `{{` that stand inside single or double quotes of a shell command template. */
+export function quotedTemplateUses(template: string): number[] {
+  const hits: number[] = [];
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (quote === '' && c === '\\') {
+      i++;
+      continue;
+    }
+    if (quote === '"' && c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === "'" && quote !== '"') quote = quote === "'" ? '' : "'";
+    else if (c === '"' && quote !== "'") quote = quote === '"' ? '' : '"';
+    else if (c === '{' && template[i + 1] === '{' && quote !== '') hits.push(i);
+  }
+  return hits;
+}
+
+function isK8sLike(doc: unknown): doc is Record<string, unknown> {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  return ['apiVersion', 'kind', 'metadata', 'spec'].some((k) => k in doc);
+}
+
+/** Checks one snippet parses in its language; Kubernetes objects need apiVersion and kind. */
+export function snippetProblems(lang: string, snippet: string): string[] {
+  if (lang === 'json') {
+    try {
+      JSON.parse(snippet);
+      return [];
+    } catch (err) {
+      return [`JSON snippet does not parse: ${(err as Error).message}`];
+    }
+  }
+  if (lang !== 'yaml') return [];
+  const out: string[] = [];
+  for (const doc of parseAllDocuments(snippet)) {
+    if (!('errors' in doc)) continue;
+    for (const e of doc.errors) out.push(`YAML snippet does not parse: ${e.message.split('\n')[0]}`);
+    const value: unknown = doc.toJS();
+    if (isK8sLike(value) && (!value.apiVersion || !value.kind)) {
+      out.push('Kubernetes snippet needs both apiVersion and kind');
+    }
+  }
+  return out;
+}
+
+/** Runs every static gate over an entry; the shell gates (bash -n, shellcheck) live in check-commands.ts. */
+export function lintEntry(entry: KbEntryData & { file: string }, lineOf: LineOf): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: (string | number)[], message: string): void => {
+    problems.push({ file: entry.file, line: lineOf(path), message });
+  };
+
+  if (entry.kind === 'generic' && !entry.applies) add(['kind'], 'a generic entry needs "applies" (source and tags)');
+
+  for (const section of ['investigate', 'remediate'] as const) {
+    entry[section].forEach((cmd, i) => {
+      const vars = templateVars(cmd.run);
+      for (const v of vars) {
+        const p = fieldProblem(entry, v);
+        if (p) add([section, i, 'run'], `${section}[${i}].run: ${p}`);
+      }
+      if (vars.length > 0 && !cmd.if_missing) {
+        add([section, i], `${section}[${i}]: uses ${vars.join(', ')} but has no "if_missing" saying what to do without them`);
+      }
+      if (quotedTemplateUses(cmd.run).length > 0) {
+        add([section, i, 'run'], `${section}[${i}].run: a {{field}} stands inside quotes; values are quoted for you, so put it outside quotes (use --arg for jq)`);
+      }
+      if (section === 'investigate' && cmd.destructive) {
+        add([section, i, 'destructive'], 'investigate commands must be read-only; move it to remediate');
+      }
+    });
+  }
+
+  entry.mitre.forEach((m, i) => {
+    const t = TECHNIQUES.get(m.id);
+    if (!t) return add(['mitre', i, 'id'], `mitre[${i}]: ${m.id} is not an ATT&CK Enterprise technique`);
+    if (t.retired) add(['mitre', i, 'id'], `mitre[${i}]: ${m.id} is deprecated or revoked in ATT&CK`);
+    if (!t.tactics.includes(m.tactic)) {
+      add(['mitre', i, 'tactic'], `mitre[${i}]: ${m.id} is not in tactic ${m.tactic} (it is in ${t.tactics.join(', ')})`);
+    }
+    if (t.name !== m.name) add(['mitre', i, 'name'], `mitre[${i}]: ${m.id} is named "${t.name}", not "${m.name}"`);
+  });
+  const ownIds = entry.tags.filter((t) => /^T\d{4}(\.\d{3})?$/.test(t));
+  const kbIds = entry.mitre.map((m) => m.id);
+  const differs = ownIds.some((id) => !kbIds.some((k) => k === id || k.startsWith(`${id}.`) || id.startsWith(`${k}.`)));
+  if (differs && !entry.mitre_note) {
+    add(['mitre'], `the rule is tagged ${ownIds.join(', ')} but the entry maps other techniques: add "mitre_note" saying why`);
+  }
+
+  entry.harden.forEach((s, i) => {
+    for (const p of snippetProblems(s.lang, s.snippet)) add(['harden', i, 'snippet'], `harden[${i}]: ${p}`);
+  });
+
+  entry.benign.forEach((b, i) => {
+    b.when.forEach((c, j) => {
+      if (!isKnownField(c.field)) add(['benign', i, 'when', j, 'field'], `benign[${i}]: "${c.field}" is not a known field`);
+      const needsValue = c.op !== 'exists' && c.op !== 'missing';
+      if (needsValue && c.value === undefined) add(['benign', i, 'when', j], `benign[${i}]: operator ${c.op} needs a value`);
+      if (c.op === 'regex' && typeof c.value === 'string') {
+        try {
+          new RegExp(c.value);
+        } catch {
+          add(['benign', i, 'when', j, 'value'], `benign[${i}]: invalid regular expression ${JSON.stringify(c.value)}`);
+        }
+      }
+      if (c.op === 'in' && !Array.isArray(c.value)) add(['benign', i, 'when', j, 'value'], `benign[${i}]: operator in needs a list`);
+    });
+  });
+
+  if (entry.exception) {
+    entry.exception.fields.forEach((f, i) => {
+      const p = fieldProblem(entry, f);
+      if (p || f.startsWith('alert.')) add(['exception', 'fields', i], `exception.fields[${i}]: ${p ?? `"${f}" is not a Falco field`}`);
+    });
+    const comps = entry.exception.comps;
+    if (comps && comps.length !== entry.exception.fields.length) {
+      add(['exception', 'comps'], 'exception.comps must have one operator per field');
+    }
+  }
+  return problems;
+}

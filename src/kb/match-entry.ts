@@ -1,0 +1,140 @@
+// Chooses the KB entry for an alert: exact name, alias, closest by tags, fields and name, then generic.
+import type { Alert } from '../alert/alert.js';
+import { normaliseRuleName, type KnowledgeBase } from './knowledge-base.js';
+import type { KbEntry } from './load-kb.js';
+
+/** How an entry was chosen, most certain first. */
+export const MATCH_KINDS = ['exact', 'alias', 'similar', 'generic', 'none'] as const;
+export type MatchKind = (typeof MATCH_KINDS)[number];
+
+/** The entry chosen for an alert and the reasons, as the report states them. */
+export interface Match {
+  readonly entry?: KbEntry;
+  readonly how: MatchKind;
+  /** For `similar`: which signals chose it (`tags shell, container`, `fields proc.cmdline`). */
+  readonly signals: readonly string[];
+  /** For `similar`: 0..1, with a word for people. */
+  readonly score?: number;
+  readonly confidence?: 'high' | 'medium' | 'low';
+}
+
+const NOISE_TAG = /^(maturity_|mitre_|T\d{4}|TA\d{4}|NIST|PCI|CIS$|cis$)/i;
+const STOP = new Set(['a', 'an', 'the', 'in', 'of', 'to', 'by', 'on', 'for', 'from', 'with', 'and', 'or', 'detect', 'detected', 'custom', 'rule']);
+
+const PLUGIN_PREFIX: ReadonlyArray<readonly [string, string]> = [
+  ['ka.', 'k8s_audit'],
+  ['ct.', 'aws_cloudtrail'],
+  ['gcp.', 'gcp_auditlog'],
+  ['github.', 'github'],
+  ['okta.', 'okta'],
+];
+
+/** The alert's event source, inferred from its field names when it does not say. */
+export function alertSource(alert: Alert): string {
+  if (alert.source) return alert.source === 'syscalls' ? 'syscall' : alert.source;
+  if (alert.rule.startsWith('Falco internal:')) return 'internal';
+  for (const key of Object.keys(alert.fields)) {
+    for (const [prefix, source] of PLUGIN_PREFIX) if (key.startsWith(prefix)) return source;
+  }
+  return 'syscall';
+}
+
+function meaningfulTags(tags: readonly string[]): Set<string> {
+  return new Set(tags.filter((t) => !NOISE_TAG.test(t)).map((t) => t.toLowerCase()));
+}
+
+function words(name: string): Set<string> {
+  return new Set(
+    name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 1 && !STOP.has(w))
+      .map((w) => w.replace(/s$/, '')),
+  );
+}
+
+function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): { score: number; shared: T[] } {
+  const shared = [...a].filter((x) => b.has(x));
+  const union = new Set([...a, ...b]).size;
+  return { score: union === 0 ? 0 : shared.length / union, shared };
+}
+
+/** Below this similarity a custom rule gets the generic entry rather than a guess. */
+const SIMILAR_THRESHOLD = 0.3;
+
+function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undefined {
+  const aTags = meaningfulTags(alert.tags);
+  const aFields = new Set(Object.keys(alert.fields).map((f) => f.replace(/\[[^\]]*\]$/, '')));
+  const aWords = words(alert.rule);
+  let best: { entry: KbEntry; score: number; signals: string[] } | undefined;
+  for (const entry of kb.entries) {
+    if (entry.kind !== 'rule' || entry.source !== source) continue;
+    const t = jaccard(aTags, meaningfulTags(entry.tags));
+    const f = jaccard(aFields, new Set(entry.fields.map((x) => x.replace(/\[[^\]]*\]$/, ''))));
+    const n = jaccard(aWords, words(entry.rule));
+    // Tags carry intent, names carry the behaviour, fields only the shape: weigh them so.
+    const score = 0.4 * t.score + 0.35 * n.score + 0.25 * f.score;
+    if (!best || score > best.score) {
+      const signals: string[] = [];
+      if (t.shared.length > 0) signals.push(`tags ${t.shared.join(', ')}`);
+      if (n.shared.length > 0) signals.push(`name words ${n.shared.join(', ')}`);
+      if (f.shared.length > 0) signals.push(`fields ${f.shared.slice(0, 4).join(', ')}${f.shared.length > 4 ? ', ...' : ''}`);
+      best = { entry, score, signals };
+    }
+  }
+  if (!best || best.score < SIMILAR_THRESHOLD) return undefined;
+  const score = Math.round(best.score * 100) / 100;
+  const confidence = score >= 0.6 ? 'high' : score >= 0.45 ? 'medium' : 'low';
+  return { entry: best.entry, how: 'similar', signals: best.signals, score, confidence };
+}
+
+function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
+  const tags = meaningfulTags(alert.tags);
+  const forSource = kb.generic.filter((g) => g.applies?.source === source);
+  // The family sharing the most tags wins; on a tie, the narrower family (fewer tags) is more specific.
+  let family: { entry: KbEntry; shared: string[] } | undefined;
+  for (const g of forSource) {
+    const fam = g.applies?.tags_any ?? [];
+    const shared = fam.filter((t) => tags.has(t.toLowerCase()));
+    if (shared.length === 0) continue;
+    const better =
+      !family ||
+      shared.length > family.shared.length ||
+      (shared.length === family.shared.length && fam.length < (family.entry.applies?.tags_any.length ?? 0));
+    if (better) family = { entry: g, shared };
+  }
+  if (family) return { entry: family.entry, how: 'generic', signals: [`source ${source}`, `tags ${family.shared.join(', ')}`] };
+  const plain = forSource.find((g) => (g.applies?.tags_any ?? []).length === 0);
+  if (plain) return { entry: plain, how: 'generic', signals: [`source ${source}`] };
+  const plugin = kb.generic.find((g) => g.applies?.source === 'plugin');
+  if (plugin) return { entry: plugin, how: 'generic', signals: [`source ${source} (no entry of its own)`] };
+  return { how: 'none', signals: [] };
+}
+
+/** Matches one alert; pure, so callers may cache by rule, source, tags and field names. */
+export function matchEntry(alert: Alert, kb: KnowledgeBase): Match {
+  const hit = kb.byName.get(normaliseRuleName(alert.rule));
+  if (hit) return { entry: hit.entry, how: hit.alias ? 'alias' : 'exact', signals: [] };
+  const source = alertSource(alert);
+  return similar(alert, source, kb) ?? generic(alert, source, kb);
+}
+
+/** A cache key that captures everything matchEntry reads. */
+export function matchKey(alert: Alert): string {
+  return `${alert.rule}\u0000${alert.source ?? ''}\u0000${alert.tags.join(',')}\u0000${Object.keys(alert.fields).join(',')}`;
+}
+
+/** A matcher with a bounded cache: a stream of a few rules costs one match per distinct shape. */
+export function cachedMatcher(kb: KnowledgeBase, capacity = 4096): (alert: Alert) => Match {
+  const cache = new Map<string, Match>();
+  return (alert) => {
+    const key = matchKey(alert);
+    let m = cache.get(key);
+    if (!m) {
+      m = matchEntry(alert, kb);
+      if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+      cache.set(key, m);
+    }
+    return m;
+  };
+}

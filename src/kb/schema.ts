@@ -1,0 +1,154 @@
+// The zod schema of one rules-kb entry: strict, so that a typo in a KB file is an error, not a silent no-op.
+import { z } from 'zod';
+
+/** Falco priorities, highest first; the index is the rank used for every comparison. */
+export const PRIORITIES = [
+  'Emergency',
+  'Alert',
+  'Critical',
+  'Error',
+  'Warning',
+  'Notice',
+  'Informational',
+  'Debug',
+] as const;
+
+/** A canonical Falco priority name. */
+export type Priority = (typeof PRIORITIES)[number];
+
+/** ATT&CK tactic short names, in kill-chain order (the order incidents are read in). */
+export const TACTICS = [
+  'reconnaissance',
+  'resource-development',
+  'initial-access',
+  'execution',
+  'persistence',
+  'privilege-escalation',
+  'defense-evasion',
+  'credential-access',
+  'discovery',
+  'lateral-movement',
+  'collection',
+  'command-and-control',
+  'exfiltration',
+  'impact',
+] as const;
+
+/** Operators a benign pattern or a `--where` condition may use on an alert field. */
+export const CONDITION_OPS = [
+  '=',
+  '!=',
+  'in',
+  'startswith',
+  'endswith',
+  'contains',
+  'regex',
+  'exists',
+  'missing',
+] as const;
+
+const text = z.string().trim().min(1);
+
+/** One ATT&CK technique the rule's behaviour maps to. */
+export const mitreSchema = z.strictObject({
+  id: z.string().regex(/^T\d{4}(\.\d{3})?$/, 'a technique id such as T1059 or T1059.004'),
+  name: text,
+  tactic: z.enum(TACTICS),
+});
+
+/** A shell command template; `{{field}}` is filled from the alert, shell-quoted. */
+export const commandSchema = z.strictObject({
+  title: text,
+  run: text,
+  /** What to look for in the output, or what the command changes. */
+  explain: text,
+  /** What to do instead when the alert lacks a field the command uses. */
+  if_missing: text.optional(),
+  /** remediate only: the command changes or removes something and cannot be undone by re-running. */
+  destructive: z.boolean().optional(),
+});
+
+/** A configuration snippet that prevents the behaviour, in its real syntax. */
+export const snippetSchema = z.strictObject({
+  title: text,
+  lang: z.enum(['yaml', 'json', 'shell', 'hcl', 'ini', 'text']),
+  snippet: text,
+  explain: text.optional(),
+});
+
+/** One field test of a benign pattern. */
+export const conditionSchema = z.strictObject({
+  field: text,
+  op: z.enum(CONDITION_OPS),
+  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]).optional(),
+});
+
+/** A known false-positive pattern: every condition must hold for it to match an alert. */
+export const benignSchema = z.strictObject({
+  pattern: text,
+  explain: text,
+  when: z.array(conditionSchema).min(1),
+});
+
+/** The Falco exception this rule should be tuned with. */
+export const exceptionSchema = z.strictObject({
+  fields: z.array(text).min(1),
+  comps: z.array(z.enum(['=', '!=', 'in', 'startswith', 'endswith', 'contains', 'pmatch', 'glob'])).optional(),
+  explain: text.optional(),
+});
+
+/** The rule's own macros and lists that users override or append to, to tune it. */
+export const tuningSchema = z.strictObject({
+  macros: z.array(text).default([]),
+  lists: z.array(text).default([]),
+  explain: text.optional(),
+});
+
+export const referenceSchema = z.strictObject({
+  title: text,
+  url: z.url({ protocol: /^https$/ }),
+});
+
+/** Where a generic entry applies: a source and, optionally, a tag family. */
+export const appliesSchema = z.strictObject({
+  source: text,
+  tags_any: z.array(text).default([]),
+});
+
+/** One rules-kb entry, as written in YAML. */
+export const kbEntrySchema = z.strictObject({
+  rule: text,
+  aliases: z.array(text).default([]),
+  /** `rule`: one Falco rule; `generic`: a fallback for a source and tag family. */
+  kind: z.enum(['rule', 'generic']).default('rule'),
+  applies: appliesSchema.optional(),
+  source: text,
+  priority: z.enum(PRIORITIES),
+  maturity: z.enum(['stable', 'incubating', 'sandbox', 'deprecated', 'plugin', 'internal', 'generic']),
+  enabled_by_default: z.boolean().default(true),
+  /** The rule's tags as shipped; the tag signal when matching custom rules. */
+  tags: z.array(text).default([]),
+  /** The output fields the rule prints; the field signal when matching custom rules. */
+  fields: z.array(text).default([]),
+  summary: text,
+  detects: text,
+  why: text,
+  mitre: z.array(mitreSchema).default([]),
+  /** Why the techniques above differ from the rule's own MITRE tags, where they do. */
+  mitre_note: text.optional(),
+  investigate: z.array(commandSchema).min(1),
+  remediate: z.array(commandSchema).default([]),
+  harden: z.array(snippetSchema).default([]),
+  benign: z.array(benignSchema).default([]),
+  tuning: tuningSchema.optional(),
+  exception: exceptionSchema.optional(),
+  references: z.array(referenceSchema).min(1),
+});
+
+/** A KB entry after validation, with defaults applied. */
+export type KbEntryData = z.infer<typeof kbEntrySchema>;
+export type KbCommand = z.infer<typeof commandSchema>;
+export type KbSnippet = z.infer<typeof snippetSchema>;
+export type KbBenign = z.infer<typeof benignSchema>;
+export type KbCondition = z.infer<typeof conditionSchema>;
+export type KbMitre = z.infer<typeof mitreSchema>;

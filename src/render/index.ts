@@ -1,0 +1,53 @@
+// The one registry of output formats: --format choices, -o extensions, live cards and golden tests derive from it.
+import type { Folded } from '../aggregate/fold.js';
+import type { Report } from '../aggregate/aggregate.js';
+import type { EnrichedAlert } from '../enrich/enrich.js';
+import type { RenderOptions } from './markdown.js';
+
+/** What one format can write, once loaded. */
+export interface FormatRenderers {
+  /** The report written when the input ends (or on Ctrl-C); '' when there is nothing more to say. */
+  readonly report: (report: Report, opts: RenderOptions) => string;
+  /** Live mode: what is written as each alert arrives; absent means nothing until the end. */
+  readonly card?: (e: EnrichedAlert, opts: RenderOptions) => string;
+  /** Live mode: the line that stands for folded repeats; absent means this format never folds. */
+  readonly fold?: (f: Folded, opts: RenderOptions) => string;
+  /** True when every alert is written as it arrives, live or not (a pipeline format). */
+  readonly streams?: boolean;
+}
+
+/** Each format loads only the modules it needs, so --format json never pays for marked-terminal. */
+export const formats = {
+  terminal: async (): Promise<FormatRenderers> => {
+    const [t, c] = await Promise.all([import('./terminal.js'), import('./card.js')]);
+    return { report: t.renderTerminal, card: c.terminalCard, fold: c.terminalFoldLine };
+  },
+  markdown: async (): Promise<FormatRenderers> => {
+    const [m, c] = await Promise.all([import('./markdown.js'), import('./card.js')]);
+    return { report: m.renderMarkdown, card: c.markdownCard, fold: c.markdownFoldLine };
+  },
+  json: async (): Promise<FormatRenderers> => {
+    const j = await import('./json.js');
+    return { report: j.renderJson };
+  },
+  ndjson: async (): Promise<FormatRenderers> => {
+    const j = await import('./json.js');
+    return { report: () => '', card: j.renderNdjsonLine, streams: true };
+  },
+} satisfies Record<string, () => Promise<FormatRenderers>>;
+
+/** A format name. */
+export type Format = keyof typeof formats;
+export const FORMATS = Object.keys(formats) as Format[];
+
+/** -o FILE extensions and the format each one picks. */
+export const EXTENSIONS: Readonly<Record<string, Format>> = {
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.json': 'json',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.txt': 'terminal',
+};
+
+export type { RenderOptions };

@@ -1,0 +1,300 @@
+// The Markdown report (GitHub-flavoured): readable raw and rendered; every alert value goes through mdText/mdCode.
+import type { Counted } from '../aggregate/top-k.js';
+import type { Alert } from '../alert/alert.js';
+import type { Report, RuleGroup } from '../aggregate/aggregate.js';
+import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
+import { fieldMeaning } from '../alert/field-meanings.js';
+import { fieldText, lookupValue } from '../alert/field-values.js';
+import { PRIORITIES } from '../alert/priority.js';
+import { fillSteps } from '../enrich/enrich.js';
+import { mdCode, mdFence, mdText } from '../escape/markdown.js';
+import { terminalSafe } from '../escape/terminal.js';
+import type { KbEntry } from '../kb/load-kb.js';
+import type { Match } from '../kb/match-entry.js';
+
+/** Options every renderer receives; display-only, they never change the exit code. */
+export interface RenderOptions {
+  readonly version: string;
+  readonly width: number;
+  readonly color: boolean;
+}
+
+const LABELS: Readonly<Record<ContextKey, string>> = {
+  host: 'Host',
+  namespace: 'Namespace',
+  pod: 'Pod',
+  container: 'Container',
+  image: 'Image',
+  process: 'Process',
+  user: 'User',
+};
+
+/** KB text is ours (or the user's own catalogue): markup is allowed, terminal escapes are not. */
+function kbText(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => terminalSafe(l))
+    .join('\n')
+    .trim();
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function counted(list: readonly Counted[], total?: number): string {
+  if (list.length === 0) return '_unknown_';
+  const only = list[0];
+  if (list.length === 1 && only && only.count === total) return mdText(only.value);
+  return list.map((c) => `${mdText(c.value)} (${c.count})`).join(', ');
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+}
+
+/** How the entry was chosen, in one sentence. */
+export function describeMatch(m: Match): string {
+  const e = m.entry;
+  if (!e) return 'No knowledge-base entry applies to this rule or its source.';
+  const where = `${e.origin === 'built-in' ? 'built-in' : `from ${mdText(e.origin)}`}, ${mdText(e.file)}`;
+  switch (m.how) {
+    case 'exact':
+      return `Knowledge-base entry **${mdText(e.rule)}** (${where}), matched by rule name.`;
+    case 'alias':
+      return `Knowledge-base entry **${mdText(e.rule)}** (${where}), matched by an alias of the rule name.`;
+    case 'similar':
+      return `No entry has this rule's name: the closest entry is **${mdText(e.rule)}** (${where}), matched by ${mdText(m.signals.join('; '))} (score ${m.score}, ${m.confidence} confidence).`;
+    case 'generic':
+      return `No entry has this rule's name or is close enough: showing the generic entry **${mdText(e.rule)}** (${where}), chosen by ${mdText(m.signals.join('; '))}.`;
+    case 'none':
+      return 'No knowledge-base entry applies.';
+  }
+}
+
+function summaryTable(g: RuleGroup): string {
+  const a = g.sample;
+  const rows: string[][] = [
+    ['Rule', mdText(g.rule)],
+    ['Priority', g.count > 1 ? Object.entries(g.byPriority).map(([p, n]) => `${p} (${n})`).join(', ') : a.priority],
+  ];
+  const when = a.time ?? (a.timeOfDay ? `${a.timeOfDay} (date not in the alert)` : undefined);
+  if (g.count > 1) rows.push(['Seen', `${g.count} times, ${g.firstSeen ?? 'unknown'} to ${g.lastSeen ?? 'unknown'}`]);
+  else rows.push(['When', when ? mdText(when) : '_unknown: the alert has no time_']);
+  rows.push(['Source', mdText(g.sources.join(', '))]);
+  // Workload rows say "unknown" for syscall alerts, where their absence is worth noticing;
+  // audit and cloud sources never carry containers or processes, so those rows are left out.
+  const workload = g.sources.includes('syscall');
+  for (const k of CONTEXT_KEYS) {
+    const known = g.top[k].length > 0;
+    if (!known && !workload && k !== 'host' && k !== 'user') continue;
+    if (g.count > 1) rows.push([LABELS[k], counted(g.top[k], g.count)]);
+    else {
+      const v = contextValue(a, k);
+      rows.push([LABELS[k], v === undefined ? '_unknown_' : mdText(v)]);
+    }
+  }
+  const cmd = lookupValue(a, 'proc.cmdline');
+  if (cmd !== undefined) rows.push(['Command line', mdCode(cmd)]);
+  const parent = lookupValue(a, 'proc.pcmdline') ?? lookupValue(a, 'proc.pname');
+  if (parent !== undefined) {
+    const chain = [parent, ...[2, 3, 4].map((n) => lookupValue(a, `proc.aname[${n}]`)).filter((x): x is string => x !== undefined)];
+    rows.push(['Parent', chain.map((c) => mdCode(c)).join(' ← ')]);
+  }
+  if (a.output !== undefined && g.count === 1) rows.push(['Output', mdText(a.output)]);
+  return table(['', g.count > 1 ? `${g.count} alerts` : 'This alert'], rows);
+}
+
+function fieldsTable(g: RuleGroup): string {
+  if (g.fields.length === 0) return '_The alert carries no output fields._';
+  const rows = g.fields.map((f) => {
+    let value: string;
+    if (g.count === 1) {
+      const v = fieldText(g.sample.fields[f.name]);
+      value = v === undefined ? '_unknown_' : mdCode(v);
+    } else {
+      const known = f.top.map((c) => `${mdCode(c.value)} (${c.count})`).join(', ');
+      const more = f.distinct > f.top.length ? `, ${f.distinct - f.top.length} more` : '';
+      value = `${known}${more}${f.unknown > 0 ? `${known ? '; ' : ''}unknown (${f.unknown})` : ''}` || '_unknown_';
+    }
+    return [mdCode(f.name), value, mdText(fieldMeaning(f.name) ?? 'Not a field this tool knows.')];
+  });
+  return table(['Field', g.count === 1 ? 'Value' : 'Values (count)', 'Meaning'], rows);
+}
+
+function hints(g: RuleGroup, entry: KbEntry | undefined): string[] {
+  const out: string[] = [];
+  for (const b of g.benign) {
+    const pattern = entry?.benign.find((p) => p.pattern === b.value);
+    out.push(`- Likely benign: **${kbText(b.value)}** (${b.count} of ${g.count}). ${pattern ? kbText(pattern.explain) : ''}`.trimEnd());
+  }
+  const missing = CONTEXT_KEYS.filter((k) => g.top[k].length === 0 && (k !== 'namespace' && k !== 'pod' ? true : g.top.container.length > 0));
+  if (missing.length > 0 && g.sources.includes('syscall')) {
+    out.push(`- Missing context: ${missing.map((k) => LABELS[k].toLowerCase()).join(', ')} not in the alert; commands that need them show \`<field>\` placeholders.`);
+  }
+  const unknowns = g.fields.filter((f) => f.unknown > 0).map((f) => f.name);
+  if (unknowns.length > 0) out.push(`- Falco did not know: ${unknowns.map((n) => mdCode(n)).join(', ')} (null or <NA> in the alert).`);
+  if (g.fromText > 0) out.push(`- ${plural(g.fromText, 'alert')} read from plain-text output: only the time, priority, message and the key=value pairs of the message are known.`);
+  return out;
+}
+
+function steps(title: string, list: ReturnType<typeof fillSteps>): string {
+  if (list.length === 0) return '';
+  const parts = list.map((s, i) => {
+    const flag = s.step.destructive ? ' **(destructive)**' : '';
+    const lines = [`${i + 1}. **${kbText(s.step.title)}**${flag}: ${kbText(s.step.explain)}`, '', indent(mdFence(s.command.text, 'sh'))];
+    if (s.command.missing.length > 0 && s.step.if_missing) {
+      lines.push('', `   The alert lacks ${s.command.missing.map((m) => mdCode(m)).join(', ')}: ${kbText(s.step.if_missing)}`);
+    }
+    return lines.join('\n');
+  });
+  return `#### ${title}\n\n${parts.join('\n\n')}`;
+}
+
+function indent(block: string): string {
+  return block
+    .split('\n')
+    .map((l) => `   ${l}`)
+    .join('\n');
+}
+
+/** The KB sections of a report (why, ATT&CK, investigate ... references), filled from one alert. */
+function entrySections(entry: KbEntry, alert: Alert, note: string, hintLines: readonly string[]): string[] {
+  const out: string[] = ['#### Why it matters', `${kbText(entry.detects)}\n\n${kbText(entry.why)}`];
+  if (entry.mitre.length > 0) {
+    out.push(
+      table(
+        ['ATT&CK technique', 'Name', 'Tactic'],
+        entry.mitre.map((m) => [`[${m.id}](https://attack.mitre.org/techniques/${m.id.replace('.', '/')}/)`, kbText(m.name), m.tactic]),
+      ),
+    );
+    if (entry.mitre_note) out.push(`_${kbText(entry.mitre_note)}_`);
+  }
+  if (hintLines.length > 0) out.push('#### Triage hints', hintLines.join('\n'));
+  const inv = steps('Investigate', fillSteps(entry.investigate, alert));
+  if (inv) out.push(inv + note);
+  const rem = steps('Remediate', fillSteps(entry.remediate, alert));
+  if (rem) out.push(rem);
+  if (entry.harden.length > 0) {
+    out.push('#### Harden', entry.harden.map((s) => `**${kbText(s.title)}**${s.explain ? `: ${kbText(s.explain)}` : ''}\n\n${mdFence(s.snippet.trimEnd(), s.lang === 'text' ? '' : s.lang)}`).join('\n\n'));
+  }
+  const tune: string[] = [];
+  if (entry.tuning && (entry.tuning.macros.length > 0 || entry.tuning.lists.length > 0)) {
+    const names = [...entry.tuning.macros.map((m) => `macro ${mdCode(m)}`), ...entry.tuning.lists.map((l) => `list ${mdCode(l)}`)];
+    tune.push(`- Extend ${names.join(', ')}.${entry.tuning.explain ? ` ${kbText(entry.tuning.explain)}` : ''}`);
+  }
+  if (entry.exception) {
+    tune.push(`- A narrow exception keys on ${entry.exception.fields.map((f) => mdCode(f)).join(' + ')}.${entry.exception.explain ? ` ${kbText(entry.exception.explain)}` : ''}`);
+  }
+  if (tune.length > 0) out.push('#### Tune', tune.join('\n'));
+  out.push('#### References', entry.references.map((r) => `- [${kbText(r.title)}](${r.url})`).join('\n'));
+  return out;
+}
+
+function groupDetail(g: RuleGroup, n: number): string {
+  const entry = g.match.entry;
+  const out: string[] = [`### ${n}. ${g.priority}: ${mdText(g.rule)} (${plural(g.count, 'alert')})`];
+  if (entry) out.push(`> ${kbText(entry.summary)}`);
+  out.push(describeMatch(g.match));
+  out.push('#### Summary', summaryTable(g));
+  out.push('#### Fields', fieldsTable(g));
+  const h = hints(g, entry);
+  if (entry) out.push(...entrySections(entry, g.sample, g.count > 1 ? '\n\n_Commands are filled from the first alert of the group._' : '', h));
+  else if (h.length > 0) out.push('#### Triage hints', h.join('\n'));
+  return out.join('\n\n');
+}
+
+/** One KB entry as a report shows it, with `<field>` placeholders where an alert would fill values. */
+export function renderEntryMarkdown(entry: KbEntry): string {
+  const empty: Alert = { file: '', line: 0, rule: entry.rule, priority: entry.priority, fields: Object.create(null) as Alert['fields'], tags: entry.tags, extra: {}, fromText: false };
+  const head = [
+    `# ${mdText(entry.rule)}`,
+    `> ${kbText(entry.summary)}`,
+    table(['', 'Entry'], [
+      ['Kind', entry.kind],
+      ['Source', mdText(entry.source)],
+      ['Priority', entry.priority],
+      ['Maturity', entry.maturity],
+      ['Enabled by default', entry.enabled_by_default ? 'yes' : 'no'],
+      ['Aliases', entry.aliases.length > 0 ? entry.aliases.map((a) => mdText(a)).join(', ') : '_none_'],
+      ['Tags', entry.tags.length > 0 ? entry.tags.map((t) => mdText(t)).join(', ') : '_none_'],
+      ['From', `${mdText(entry.origin)}, ${mdText(entry.file)}`],
+    ]),
+  ];
+  const benign = entry.benign.map(
+    (b) => `- **${kbText(b.pattern)}** when ${b.when.map((c) => `${mdCode(c.field)} ${c.op}${c.value !== undefined ? ` ${mdCode(Array.isArray(c.value) ? c.value.join(', ') : String(c.value))}` : ''}`).join(' and ')}: ${kbText(b.explain)}`,
+  );
+  const sections = entrySections(entry, empty, '', benign.length > 0 ? ['Benign patterns the tool tests against each alert:', ...benign] : []);
+  return `${[...head, ...sections].join('\n\n')}\n`;
+}
+
+function overview(r: Report): string {
+  const prios = PRIORITIES.filter((p) => r.totals.byPriority[p] > 0).map((p) => `${r.totals.byPriority[p]} ${p}`);
+  const rows: string[][] = [
+    ['Alerts', `${r.totals.alerts}${prios.length > 0 ? `: ${prios.join(', ')}` : ''}`],
+    ['Time range', r.timeRange ? `${r.timeRange.first} to ${r.timeRange.last}` : '_unknown_'],
+    ['Sources', counted(r.sources)],
+    ['Hosts', counted(r.hosts)],
+    [
+      'Input',
+      `${plural(r.input.records, 'record')}: ${r.input.accepted} accepted, ${r.input.rejected} rejected, ${r.input.skipped} skipped (not alerts)${r.input.filtered > 0 ? `; ${r.input.filtered} below --min-priority left out` : ''}`,
+    ],
+  ];
+  return table(['', 'Summary'], rows);
+}
+
+function rulesTable(r: Report): string {
+  const rules = table(
+    ['Priority', 'Rule', 'Alerts', 'First seen', 'Last seen', 'KB match'],
+    r.groups.map((g) => [
+      g.priority,
+      mdText(g.rule),
+      String(g.count),
+      g.firstSeen ?? '_unknown_',
+      g.lastSeen ?? '_unknown_',
+      g.match.entry ? `${g.match.how}: ${mdText(g.match.entry.rule)}` : 'none',
+    ]),
+  );
+  const keys = ['host', 'namespace', 'pod', 'image', 'process', 'user'] as const;
+  const where = table(
+    ['Rule', ...keys.map((k) => `Top ${LABELS[k].toLowerCase()}s`)],
+    r.groups.map((g) => [mdText(g.rule), ...keys.map((k) => counted(g.top[k].slice(0, 3), g.count))]),
+  );
+  return `${rules}\n\n**Where each rule fired** (top values, with counts when they differ):\n\n${where}`;
+}
+
+function dataQuality(r: Report): string {
+  const out: string[] = [];
+  for (const d of r.drops) {
+    out.push(`- Falco reported dropped events${d.host ? ` on ${mdText(d.host)}` : ''} at ${d.time ?? 'an unknown time'} (${mdText(d.rule)}${d.detail ? `: ${mdText(d.detail)}` : ''}): detections may be missing around then.`);
+  }
+  if (r.input.rejected > 0) {
+    out.push(`- ${plural(r.input.rejected, 'record')} rejected (not valid alerts):`);
+    for (const x of r.rejects.slice(0, 20)) out.push(`  - ${mdText(`${x.file}:${x.line}`)}: ${mdText(x.reason)}`);
+    if (r.input.rejected > 20) out.push(`  - and ${r.input.rejected - 20} more (all are listed in --format json, up to ${r.rejects.length}).`);
+  }
+  if (r.input.skipped > 0) out.push(`- ${plural(r.input.skipped, 'line')} skipped: not alerts (Falco banners, log lines).`);
+  for (const n of r.notes) out.push(`- ${mdText(n)}`);
+  return out.join('\n');
+}
+
+/** Renders the whole report as GitHub-flavoured Markdown. */
+export function renderMarkdown(r: Report, opts: RenderOptions): string {
+  const out: string[] = [];
+  const single = r.totals.alerts === 1 && r.groups.length === 1;
+  out.push(single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`);
+  out.push(overview(r));
+  if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r));
+  const dq = dataQuality(r);
+  if (dq) out.push('## Data quality', dq);
+  if (r.groups.length > 0) {
+    out.push(single ? '## Detail' : '## Detail by rule');
+    r.groups.forEach((g, i) => out.push(groupDetail(g, i + 1)));
+  } else out.push('_No alerts to report._');
+  out.push(`---\n_falco-report ${mdText(opts.version)}_`);
+  return `${out.join('\n\n')}\n`;
+}

@@ -1,0 +1,44 @@
+// The terminal report: the Markdown report drawn by marked-terminal with chalk, at the terminal's width.
+import { Chalk } from 'chalk';
+import { Marked } from 'marked';
+import { markedTerminal } from 'marked-terminal';
+import type { Report } from '../aggregate/aggregate.js';
+import { renderMarkdown, type RenderOptions } from './markdown.js';
+
+/** Renders Markdown text for a terminal; values in it were made terminal-safe by the Markdown sink. */
+export function markdownToTerminal(md: string, opts: RenderOptions): string {
+  const chalk = new Chalk({ level: opts.color ? 2 : 0 });
+  const marked = new Marked();
+  marked.use(
+    markedTerminal({
+      width: opts.width,
+      reflowText: true,
+      tab: 2,
+      showSectionPrefix: false,
+      emoji: false,
+      heading: chalk.bold.cyan,
+      firstHeading: chalk.bold.magenta,
+      strong: chalk.bold,
+      em: chalk.italic,
+      codespan: chalk.yellow,
+      code: chalk.yellow,
+      blockquote: chalk.gray.italic,
+      link: chalk.blue,
+      href: chalk.blue.underline,
+      hr: chalk.gray,
+      table: chalk.reset,
+      paragraph: chalk.reset,
+      listitem: chalk.reset,
+      text: chalk.reset,
+      del: chalk.dim,
+      // cli-table3 colours borders and headers itself: keep it in step with --color/NO_COLOR.
+      tableOptions: { style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['gray'] : [] } },
+    }),
+  );
+  return marked.parse(md, { async: false }) as string;
+}
+
+/** Renders the whole report for a terminal. */
+export function renderTerminal(r: Report, opts: RenderOptions): string {
+  return markdownToTerminal(renderMarkdown(r, opts), opts);
+}

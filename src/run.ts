@@ -1,0 +1,89 @@
+// Wires the stages: records → alerts → enriched alerts → report. No process globals, no console.
+import { validateAlert, isReject, type Alert, type Reject } from './alert/alert.js';
+import { parseJsonText } from './alert/json-text.js';
+import { parseTextAlert } from './alert/parse-text.js';
+import { atOrAbove, type Priority } from './alert/priority.js';
+import { createAggregator, type Report } from './aggregate/aggregate.js';
+import { enrich, type EnrichedAlert } from './enrich/enrich.js';
+import { readRecords } from './input/read-records.js';
+import type { KnowledgeBase } from './kb/knowledge-base.js';
+import { cachedMatcher } from './kb/match-entry.js';
+
+/** What analysis needs; built by cli.ts from flags. */
+export interface AnalyzeOptions {
+  readonly sources: readonly string[];
+  readonly minPriority?: Priority;
+  readonly maxRecordBytes: number;
+  readonly follow?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Callbacks for what happens along the way (warnings, live cards, progress). */
+export interface AnalyzeHooks {
+  readonly onReject?: (r: Reject) => void;
+  readonly onAlert?: (e: EnrichedAlert) => void;
+  readonly onBytes?: (n: number) => void;
+}
+
+/** One record turned into an alert, a reject, or nothing (a non-alert text line). */
+export function toAlert(rec: { kind: 'json' | 'text'; file: string; line: number; text: string }): Alert | Reject | undefined {
+  if (rec.kind === 'text') return parseTextAlert(rec.text, rec.file, rec.line);
+  const parsed = parseJsonText(rec.text);
+  if (!parsed.ok) return { file: rec.file, line: rec.line, reason: parsed.reason };
+  return validateAlert(parsed.value, rec.file, rec.line);
+}
+
+/** Reads every source to the end (or until the signal aborts) and folds it into a report. */
+export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: NodeJS.ReadableStream, hooks: AnalyzeHooks = {}): Promise<Report> {
+  const agg = createAggregator();
+  const match = cachedMatcher(kb);
+  const records = readRecords(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
+  for await (const rec of untilAborted(records, opts.signal)) {
+    if (rec.kind === 'reject') {
+      const r = { file: rec.file, line: rec.line, reason: rec.reason };
+      agg.addReject(r);
+      hooks.onReject?.(r);
+      continue;
+    }
+    const out = toAlert(rec);
+    if (out === undefined) {
+      agg.addSkipped({ file: rec.file, line: rec.line, text: rec.text });
+    } else if (isReject(out)) {
+      agg.addReject(out);
+      hooks.onReject?.(out);
+    } else if (opts.minPriority && !atOrAbove(out.priority, opts.minPriority)) {
+      agg.addFiltered();
+    } else {
+      const e = enrich(out, match(out));
+      agg.addAlert(e);
+      hooks.onAlert?.(e);
+    }
+  }
+  return agg.finish();
+}
+
+/**
+ * Iterates until the source ends or the signal aborts. A pending read (stdin with nothing to say) is
+ * not awaited after an abort, so Ctrl-C gets its summary at once.
+ */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  if (!signal) {
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+    return;
+  }
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  try {
+    for (;;) {
+      const n = await Promise.race([it.next(), aborted]);
+      if (n === 'aborted' || n.done) return;
+      yield n.value;
+    }
+  } finally {
+    // Do not await: the source may be blocked in a read that only ends when stdin is destroyed.
+    void it.return?.(undefined)?.catch(() => undefined);
+  }
+}

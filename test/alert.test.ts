@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateAlert, isReject, normaliseTime, alertSchema } from '../src/alert/alert.js';
+import { parseJsonText, stringifyJson, ExactNumber } from '../src/alert/json-text.js';
+import { parsePriority, atOrAbove } from '../src/alert/priority.js';
+import { fieldText } from '../src/alert/field-values.js';
+import { CORPUS, alertFrom } from './helpers.js';
+
+describe('priorities', () => {
+  it('reads any case, info, and the gRPC enum number', () => {
+    expect(parsePriority('WARNING')).toBe('Warning');
+    expect(parsePriority('warning')).toBe('Warning');
+    expect(parsePriority('info')).toBe('Informational');
+    expect(parsePriority('INFO')).toBe('Informational');
+    expect(parsePriority(4)).toBe('Warning');
+    expect(parsePriority(0)).toBe('Emergency');
+    expect(parsePriority(8)).toBeUndefined();
+    expect(parsePriority('Urgent')).toBeUndefined();
+  });
+  it('ranks Emergency above Debug', () => {
+    expect(atOrAbove('Critical', 'Error')).toBe(true);
+    expect(atOrAbove('Error', 'Error')).toBe(true);
+    expect(atOrAbove('Warning', 'Error')).toBe(false);
+  });
+});
+
+describe('exact numbers', () => {
+  it('keeps integers beyond 2^53 as written, and writes them back unquoted', () => {
+    const r = parseJsonText('{"a":1795786844385152581,"b":"1795786844385152581","c":12}');
+    expect(r.ok).toBe(true);
+    const v = (r as { value: Record<string, unknown> }).value;
+    expect(v.a).toBeInstanceOf(ExactNumber);
+    expect((v.a as ExactNumber).raw).toBe('1795786844385152581');
+    expect(v.b).toBe('1795786844385152581');
+    expect(v.c).toBe(12);
+    expect(stringifyJson(v)).toBe('{"a":1795786844385152581,"b":"1795786844385152581","c":12}');
+  });
+  it('keeps 1e400 and -0 as written, and leaves digits inside strings alone', () => {
+    const text = '{"x":1e400,"y":-0,"s":"1e400 -0 99999999999999999999","z":[9007199254740993]}';
+    const r = parseJsonText(text);
+    expect(r.ok && stringifyJson(r.value)).toBe(text);
+  });
+  it('an alert string that imitates the internal marker stays a string', () => {
+    const text = '{"s":"\\u0000exact000000000000:123","n":12345678901234567890}';
+    const r = parseJsonText(text);
+    expect(r.ok && typeof (r.value as Record<string, unknown>).s).toBe('string');
+    expect(r.ok && stringifyJson(r.value)).toBe(text);
+  });
+  it('shows exact numbers, null and <NA> the right way', () => {
+    expect(fieldText(new ExactNumber('1795786844385152581'))).toBe('1795786844385152581');
+    expect(fieldText(null)).toBeUndefined();
+    expect(fieldText('<NA>')).toBeUndefined();
+    expect(fieldText(['a', null, 'b'])).toBe('a,b');
+    expect(fieldText(-0)).toBe('-0');
+  });
+});
+
+describe('times', () => {
+  it('normalises RFC 3339 with offsets to UTC with nine fraction digits', () => {
+    expect(normaliseTime('2026-11-27T13:40:44.385152581Z')?.time).toBe('2026-11-27T13:40:44.385152581Z');
+    expect(normaliseTime('2020-03-03T17:50:03.391768+00:00')?.time).toBe('2020-03-03T17:50:03.391768000Z');
+    expect(normaliseTime('2020-03-03T18:50:03+01:00')?.time).toBe('2020-03-03T17:50:03.000000000Z');
+    expect(normaliseTime('yesterday')).toBeUndefined();
+  });
+  it('reads the gRPC {seconds, nanos} form', () => {
+    const a = alertFrom({ rule: 'r', priority: 4, time: { seconds: 1570094449, nanos: 620298462 } });
+    expect(a.time).toBe('2019-10-03T09:20:49.620298462Z');
+    expect(a.priority).toBe('Warning');
+  });
+});
+
+describe('validation', () => {
+  it('keeps unknown keys and uses a prototype-free field map', () => {
+    const a = alertFrom('{"rule":"r","priority":"Notice","output_fields":{"__proto__":"x","constructor":1},"custom":{"k":1}}');
+    expect(Object.keys(a.fields)).toEqual(['__proto__', 'constructor']);
+    expect(a.fields['__proto__']).toBe('x');
+    expect(a.extra.custom).toEqual({ k: 1 });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+  it('says what was expected and what was found', () => {
+    const cases: [string, string][] = [
+      ['{"rule":"x","priority":"Urgent"}', 'priority: expected one of Emergency…Debug, got "Urgent"'],
+      ['{"rule":"x"}', 'priority: expected one of Emergency…Debug, found nothing'],
+      ['[1,2]', 'expected a JSON object (one alert), found an array'],
+      ['{"rule":"x","priority":"info","time":"yesterday"}', 'time: expected an RFC 3339 time, got "yesterday"'],
+      ['{"rule":"x","priority":"info","tags":"a"}', 'tags: expected a list of strings, found "a"'],
+      ['{"priority":"info"}', 'rule: expected the rule name as a string, found nothing'],
+    ];
+    for (const [text, reason] of cases) {
+      const r = parseJsonText(text);
+      expect(r.ok).toBe(true);
+      const v = validateAlert((r as { value: unknown }).value, 'f.json', 7);
+      expect(isReject(v) && v.reason).toBe(reason);
+    }
+  });
+  it('the fast path accepts exactly what the zod schema accepts', () => {
+    const samples: unknown[] = [
+      { rule: 'r', priority: 'Notice' },
+      { rule: '', priority: 'Notice' },
+      { rule: 'r', priority: 'Notice', output_fields: null, tags: null },
+      { rule: 'r', priority: 'Notice', output_fields: [] },
+      { rule: 'r', priority: 'notice', hostname: 5 },
+      { rule: 'r', priority: 9 },
+      { rule: 'r', priority: 'debug', time: '2020-01-01T00:00:00Z', uuid: 'u' },
+      { rule: 'r', priority: 'debug', time: 5 },
+    ];
+    for (const s of samples) {
+      expect(isReject(validateAlert(s, 'f', 1)), JSON.stringify(s)).toBe(!alertSchema.safeParse(s).success);
+    }
+  });
+  it('rejects too-deep nesting and too many members in a value, naming the field', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 80; i++) deep = [deep];
+    const r = validateAlert({ rule: 'r', priority: 'Notice', output_fields: { f: deep } }, 'f', 3);
+    expect(isReject(r) && r.reason).toMatch(/^output_fields\.f: nesting deeper than 64 levels/);
+    const wide = validateAlert({ rule: 'r', priority: 'Notice', output_fields: { f: Array.from({ length: 10_001 }, () => 1) } }, 'f', 3);
+    expect(isReject(wide) && wide.reason).toMatch(/an array with 10001 members/);
+  });
+});
+
+describe('the shared corpus', () => {
+  it('accepts every line of public-alerts.jsonl', () => {
+    const lines = readFileSync(`${CORPUS}public-alerts.jsonl`, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBe(39);
+    lines.forEach((l, i) => {
+      const r = parseJsonText(l);
+      expect(r.ok, `line ${i + 1}`).toBe(true);
+      const v = validateAlert((r as { value: unknown }).value, 'public-alerts.jsonl', i + 1);
+      expect(isReject(v) ? v.reason : 'ok', `line ${i + 1}`).toBe('ok');
+    });
+  });
+  it('keeps the seed alert evt.time exactly', () => {
+    const a = alertFrom(readFileSync(`${CORPUS}seed-alert.json`, 'utf8'));
+    expect(fieldText(a.fields['evt.time'])).toBe('1795786844385152581');
+    expect(a.uuid).toBe('e4b22942-4b74-4635-b273-edd070706dbd');
+  });
+});

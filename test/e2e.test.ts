@@ -1,0 +1,178 @@
+// End-to-end: spawn the real bin/ with NO_COLOR=1 and check exit code, stdout and stderr together.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORPUS, ROOT } from './helpers.js';
+
+const BIN = join(ROOT, 'bin/falco-report.js');
+const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv;
+delete ENV.FORCE_COLOR;
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', input: input ?? '' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('exit paths', () => {
+  it('a clean report exits 0 with the report on stdout and nothing on stderr', () => {
+    const r = run(['analyze', 'examples/k8s-audit.json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^# Falco alert: Attach\/Exec Pod\n/);
+  });
+  it('--fail-on exits 1 at or above the priority, 0 below; the bare form is analyze', () => {
+    expect(run(['examples/mixed.ndjson', '--fail-on', 'critical']).code).toBe(1);
+    expect(run(['examples/mixed.ndjson', '--fail-on', 'Alert']).code).toBe(0);
+    const min = run(['examples/mixed.ndjson', '--fail-on', 'warning', '--min-priority', 'error', '--format', 'json']);
+    expect(min.code).toBe(1);
+    const doc = JSON.parse(min.stdout) as { totals: { alerts: number }; input: { filtered: number } };
+    expect(doc.totals.alerts).toBe(2);
+    expect(doc.input.filtered).toBe(5);
+    expect(run(['examples/mixed.ndjson', '--fail-on', 'warning', '--min-priority', 'emergency']).code).toBe(0);
+  });
+  it('rejected records are warned about on stderr with file:line, and --strict exits 2', () => {
+    const r = run(['examples/mixed.ndjson']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('falco-report: warning: examples/mixed.ndjson:10: priority: expected one of Emergency…Debug, got "Urgent"\n');
+    const s = run(['examples/mixed.ndjson', '--strict']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('1 records rejected and --strict is set');
+  });
+  it('usage errors exit 2 with the reason and the help hint, never 1', () => {
+    const bad = run(['analyze', '--no-such-flag', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option '--no-such-flag'/);
+    expect(bad.stderr).toContain('falco-report --help');
+    const prio = run(['analyze', 'examples/seed-alert.json', '--fail-on', 'urgent']);
+    expect(prio.code).toBe(2);
+    expect(prio.stderr).toContain('expected a priority (Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug), got "urgent"');
+    const fmt = run(['analyze', 'examples/seed-alert.json', '--format', 'pdf']);
+    expect(fmt.code).toBe(2);
+    expect(fmt.stderr).toMatch(/Allowed choices are terminal, markdown, json, ndjson/);
+    const ext = run(['analyze', 'examples/seed-alert.json', '-o', join(tmpdir(), 'x.pdf')]);
+    expect(ext.code).toBe(2);
+    expect(ext.stderr).toContain('cannot tell the format from ".pdf"');
+  });
+  it('a missing file exits 2 with one line, no stack', () => {
+    const r = run(['analyze', 'no/such/file.json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^falco-report: error: no\/such\/file\.json: .+\n$/);
+  });
+  it('--help and --version exit 0', () => {
+    const h = run(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Usage: falco-report');
+    const ah = run(['analyze', '--help']);
+    expect(ah.code).toBe(0);
+    expect(ah.stdout).toContain('--fail-on <priority>');
+    const v = run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(VERSION);
+  });
+});
+
+describe('inputs and outputs', () => {
+  it('reads stdin with "-" and with no file, the same as a file', () => {
+    const file = run(['analyze', 'examples/seed-alert.json', '--format', 'json']);
+    const stdin = run(['analyze', '-', '--format', 'json'], readFileSync(join(ROOT, 'examples/seed-alert.json'), 'utf8'));
+    const bare = run(['--format', 'json'], readFileSync(join(ROOT, 'examples/seed-alert.json'), 'utf8'));
+    const strip = (s: string) => s.replace(/"(file|location)":\s*("[^"]*"|\{[^}]*\})/g, '');
+    expect(stdin.code).toBe(0);
+    expect(strip(stdin.stdout)).toBe(strip(file.stdout));
+    expect(bare.stdout).toBe(stdin.stdout);
+  });
+  it('-o writes the report to a file in the format of its extension; stdout stays empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-e2e-'));
+    const r = run(['analyze', 'examples/mixed.ndjson', '-o', join(dir, 'r.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { schemaVersion: number; input: Record<string, number> };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.input).toEqual({ records: 10, accepted: 7, rejected: 1, skipped: 2, filtered: 0 });
+    const md = run(['analyze', 'examples/seed-alert.json', '-o', join(dir, 'r.md')]);
+    expect(md.code).toBe(0);
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/^# Falco alert: Detect Shell in Container/);
+  });
+  it('JSON on stdout stays parseable while warnings go to stderr, and keeps big integers exact', () => {
+    const r = run(['analyze', 'examples/mixed.ndjson', '--format', 'json']);
+    expect(r.stderr).toContain('warning: examples/mixed.ndjson:10');
+    const doc = JSON.parse(r.stdout) as { rejects: { line: number; reason: string }[] };
+    expect(doc.rejects).toEqual([{ file: 'examples/mixed.ndjson', line: 10, reason: 'priority: expected one of Emergency…Debug, got "Urgent"' }]);
+    const seed = run(['analyze', 'examples/seed-alert.json', '--format', 'json']).stdout;
+    expect(seed).toContain('"evt.time": 1795786844385152581');
+  });
+  it('the malformed corpus samples are rejected with line numbers and the counts add up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-bad-'));
+    const samples = readFileSync(`${CORPUS}public-alerts-malformed.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string);
+    const file = join(dir, 'bad.txt');
+    writeFileSync(file, `${samples.join('\n')}\n${readFileSync(`${CORPUS}seed-alert.json`, 'utf8')}`);
+    const r = run(['analyze', file, '--format', 'json']);
+    const doc = JSON.parse(r.stdout) as { input: { records: number; accepted: number; rejected: number; skipped: number }; rejects: { line: number }[] };
+    expect(doc.input.accepted).toBe(1);
+    expect(doc.input.rejected).toBeGreaterThanOrEqual(samples.length);
+    expect(doc.input.accepted + doc.input.rejected + doc.input.skipped).toBe(doc.input.records);
+    expect(doc.rejects.every((x) => x.line >= 1)).toBe(true);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('falco-report: warning: ')).length).toBe(Math.min(doc.input.rejected, 20));
+  });
+});
+
+describe('live mode', () => {
+  it('shows a card before the input ends, and prints the summary and exit code on SIGINT', async () => {
+    const child = spawn(process.execPath, [BIN, '--format', 'markdown', '--fail-on', 'warning'], { cwd: ROOT, env: ENV });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
+    });
+    const lines = readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8').split('\n');
+    child.stdin.write(`${lines[2]}\n${lines[3]}\n`);
+    const deadline = Date.now() + 15_000;
+    while (!stdout.includes('Read sensitive file untrusted') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(stdout).toContain('**09:12:04.800 Notice: Terminal shell in container**');
+    expect(stdout).not.toContain('# Falco report');
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.kill('SIGINT');
+    });
+    expect(code).toBe(1);
+    expect(stdout).toContain('# Falco report: 2 alerts, 2 rules');
+  });
+  it('folds repeats into a counter line but counts every alert', () => {
+    const line = readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8').split('\n')[2] as string;
+    const child = spawnSync('bash', ['-c', `for i in 1 2 3 4 5; do echo '${line.replace(/'/g, `'\\''`)}'; done | "${process.execPath}" "${BIN}" --format markdown`], { cwd: ROOT, env: ENV, encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    expect(child.stdout.match(/\*\*09:12:04\.800 Notice: Terminal shell in container\*\*/g)).toHaveLength(1);
+    expect(child.stdout).toContain('4 more Terminal shell in container in checkout (a1b2c3d4e5f6) folded');
+    expect(child.stdout).toContain('# Falco report: 5 alerts, 1 rule');
+  });
+  it('ends quietly when the reader goes away (| head)', () => {
+    const big = Array.from({ length: 20000 }, () => readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8').split('\n')[2]).join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'fr-head-'));
+    writeFileSync(join(dir, 'big.ndjson'), big);
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" --format ndjson < "${join(dir, 'big.ndjson')}" | head -n 2; echo "rc=\${PIPESTATUS[0]}" >&2`], { cwd: ROOT, env: ENV, encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    expect(r.stderr.trim()).toBe('rc=0');
+  });
+});
+
+describe('kb commands', () => {
+  it('kb validate passes on the built-in catalogue and lists every problem of a bad one with file:line', () => {
+    const ok = run(['kb', 'validate']);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'fr-kb-'));
+    const good = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
+    writeFileSync(join(dir, 'a.yaml'), good.replace('rule: Terminal shell in container', 'rule: Mine').replace('summary:', 'sumary: x\nsummary:'));
+    writeFileSync(join(dir, 'b.yaml'), good.replace('rule: Terminal shell in container', 'rule: Other').replace('crictl inspect {{container.id}}', 'crictl inspect $(echo {{container.id}}'));
+    const bad = run(['kb', 'validate', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(new RegExp(`${dir}/a\\.yaml:\\d+: unknown key "sumary"`));
+    expect(bad.stderr).toMatch(new RegExp(`${dir}/b\\.yaml:\\d+: investigate\\[2\\]: bash -n:`));
+    expect(bad.stdout).toMatch(/1 entries checked, [2-9]\d* problems/);
+  });
+});

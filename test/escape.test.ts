@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { marked } from 'marked';
+import { shellQuote } from '../src/escape/shell.js';
+import { terminalSafe } from '../src/escape/terminal.js';
+import { mdCode, mdFence, mdText } from '../src/escape/markdown.js';
+import { fillTemplate, templateVars } from '../src/enrich/fill-template.js';
+
+const HOSTILE = [
+  "it's",
+  '$(touch /tmp/pwned)',
+  '`id`',
+  'a; rm -rf /',
+  'a && b | c',
+  'line1\nline2',
+  "'; echo owned; '",
+  '\x1b]0;title\x07\x1b[31mred',
+  'x\u202eevil',
+  '-rf',
+  '',
+  '{{proc.name}}',
+];
+
+describe('shell quoting', () => {
+  it('leaves plain words bare and quotes everything else', () => {
+    expect(shellQuote('nginx-7f9c')).toBe('nginx-7f9c');
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('-rf')).toBe("'-rf'");
+    expect(shellQuote('')).toBe("''");
+    expect(shellQuote('a\nb')).toBe("$'a\\nb'");
+  });
+  it('every hostile value comes back from bash as exactly one word, unchanged', () => {
+    const script = HOSTILE.map((v) => `printf '%s\\0' ${shellQuote(v)}`).join('\n');
+    const res = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    expect(res.status).toBe(0);
+    expect(res.stdout.split('\0').slice(0, -1)).toEqual(HOSTILE);
+  });
+});
+
+describe('templates', () => {
+  it('fills fields once, quotes them, and shows missing ones as placeholders', () => {
+    const values: Record<string, string> = { 'k8s.ns.name': 'prod ns', 'proc.name': '{{k8s.ns.name}}' };
+    const r = fillTemplate('kubectl get pods -n {{k8s.ns.name}} {{k8s.pod.name}} # {{proc.name}}', (n) => values[n]);
+    expect(r.text).toBe("kubectl get pods -n 'prod ns' <k8s.pod.name> # '{{k8s.ns.name}}'");
+    expect(r.missing).toEqual(['k8s.pod.name']);
+    expect(templateVars('a {{x.y}} {{ z }} {{x.y}} {{proc.aname[2]}}')).toEqual(['x.y', 'z', 'proc.aname[2]']);
+  });
+});
+
+describe('terminal sink', () => {
+  it('makes every control, escape and bidi character visible', () => {
+    expect(terminalSafe('a\x1b[31mb\x07\u202ec\nd\x9b')).toBe('a\\x1b[31mb\\x07\\u202ec\\nd\\x9b');
+    for (let cp = 0; cp < 0x20; cp++) expect(terminalSafe(String.fromCharCode(cp))).not.toMatch(/[\x00-\x1f]/);
+  });
+});
+
+describe('markdown sink', () => {
+  const tokenTypes = (md: string): string[] => {
+    const types: string[] = [];
+    marked.walkTokens(marked.lexer(md), (t) => {
+      types.push(t.type);
+    });
+    return types;
+  };
+  const attacks = [
+    '[click](https://evil.example)',
+    '![x](https://evil.example/a.png)',
+    '<img src=x onerror=alert(1)>',
+    'see https://evil.example or www.evil.example or a@evil.example',
+    'a | b | c',
+    '**bold** _em_ ~~del~~',
+    '`code` ``more``',
+    '$x^2$',
+    '&lt;b&gt;',
+    'one\n# heading\n- item\n```\nfence',
+  ];
+  it('inline values in a table cell create no link, image, HTML, heading, list or code', () => {
+    for (const v of attacks) {
+      const md = `| field | value |\n|---|---|\n| x | ${mdText(v)} |`;
+      const types = tokenTypes(md);
+      for (const bad of ['link', 'image', 'html', 'heading', 'list', 'code', 'codespan', 'strong', 'em', 'del']) {
+        expect(types, `${v} made ${bad}`).not.toContain(bad);
+      }
+      const table = marked.lexer(md)[0] as { type: string; rows: unknown[][] };
+      expect(table.type).toBe('table');
+      expect(table.rows[0]).toHaveLength(2);
+    }
+  });
+  it('code spans and fences cannot be closed by backticks inside the value', () => {
+    const span = mdCode('a ``` b ` c');
+    const spans: string[] = [];
+    marked.walkTokens(marked.lexer(`x ${span} y`), (t) => {
+      if (t.type === 'codespan') spans.push((t as { text: string }).text);
+    });
+    expect(spans).toEqual(['a ``` b ` c']);
+    const fence = mdFence('echo ```\nnot out', 'sh');
+    const toks = marked.lexer(fence);
+    expect(toks).toHaveLength(1);
+    expect((toks[0] as { text: string }).text).toBe('echo ```\nnot out');
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalogue, parseKbFile } from '../src/kb/load-kb.js';
+import { indexKnowledgeBase, loadKnowledgeBase } from '../src/kb/knowledge-base.js';
+import { matchEntry } from '../src/kb/match-entry.js';
+import { quotedTemplateUses, snippetProblems, fieldBase, isKnownField } from '../src/kb/lint-kb.js';
+import { benignMatches } from '../src/enrich/enrich.js';
+import { CORPUS, ROOT, alertFrom } from './helpers.js';
+
+const GOOD = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
+
+function tempKb(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kbtest-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('KB loader', () => {
+  it('reports every problem of a file at once, each with its line', () => {
+    const bad = GOOD.replace('priority: Notice', 'priority: Urgent')
+      .replace('summary:', 'sumary: x\nsummary:')
+      .replace("id: T1609", 'id: T9999')
+      .replace('url: https://falco.org/docs/reference/rules/default-rules/', 'url: http://falco.org/');
+    const lines = bad.split('\n');
+    const lineOf = (needle: string): number => lines.findIndex((l) => l.includes(needle)) + 1;
+    const { problems } = parseKbFile(bad, 'x.yaml', 'test');
+    const got = problems.map((p) => `${p.line}: ${p.message}`);
+    expect(got).toContain(`${lineOf('sumary:')}: unknown key "sumary" in (top level)`);
+    expect(got.some((g) => g.startsWith(`${lineOf('priority: Urgent')}: priority:`))).toBe(true);
+    expect(got.some((g) => g.startsWith(`${lineOf('http://falco.org/')}: references.0.url:`))).toBe(true);
+    expect(problems.every((p) => p.file === 'x.yaml')).toBe(true);
+  });
+  it('runs the static gates on a schema-valid entry', () => {
+    const bad = GOOD.replace('id: T1609', 'id: T9999')
+      .replace('tactic: execution\n  - id: T9999', 'tactic: impact\n  - id: T9999')
+      .replace('crictl inspect {{container.id}}', "crictl inspect '{{container.id}}' {{no.such.field}}");
+    const { problems } = parseKbFile(bad, 'x.yaml', 'test');
+    const msgs = problems.map((p) => p.message).join('\n');
+    expect(msgs).toContain('T9999 is not an ATT&CK Enterprise technique');
+    expect(msgs).toContain('T1059.004 is not in tactic impact');
+    expect(msgs).toContain('"no.such.field" is not a field that Falco or its plugins define');
+    expect(msgs).toContain('a {{field}} stands inside quotes');
+  });
+  it('rejects two entries claiming one rule, and YAML syntax errors with their line', () => {
+    const dir = tempKb({ 'a.yaml': GOOD, 'b/c.yaml': GOOD, 'd.yaml': 'rule: [unclosed\n' });
+    const { problems, entries } = loadCatalogue(dir, 'test');
+    expect(entries).toHaveLength(2);
+    expect(problems.map((p) => p.message)).toContain(`"Terminal shell in container" is already claimed by ${join(dir, 'a.yaml')}`);
+    expect(problems.some((p) => p.file.endsWith('d.yaml') && p.message.startsWith('YAML:'))).toBe(true);
+  });
+  it('helpers: quoted templates, snippets, field names', () => {
+    expect(quotedTemplateUses(`jq --arg u {{ka.user.name}} '.x == $u'`)).toEqual([]);
+    expect(quotedTemplateUses(`grep "{{proc.name}}" f`)).toHaveLength(1);
+    expect(snippetProblems('yaml', 'kind: Pod\nmetadata: {name: x}')).toEqual(['Kubernetes snippet needs both apiVersion and kind']);
+    expect(snippetProblems('json', '{"a":')).toHaveLength(1);
+    expect(fieldBase('proc.aname[2]')).toBe('proc.aname');
+    expect(fieldBase('evt.arg.target')).toBe('evt.arg');
+    expect(isKnownField('alert.hostname')).toBe(true);
+    expect(isKnownField('proc.nope')).toBe(false);
+  });
+});
+
+describe('matcher', () => {
+  it('matches by exact name with case and spacing forgiven, and by alias', async () => {
+    const kb = await loadKnowledgeBase();
+    const a = alertFrom({ rule: 'terminal  SHELL in container', priority: 'Notice' });
+    expect(matchEntry(a, kb)).toMatchObject({ how: 'exact', entry: { rule: 'Terminal shell in container' } });
+    const dir = tempKb({ 'mine.yaml': GOOD.replace('rule: Terminal shell in container', 'rule: Shell in pod\naliases: [Our old shell rule]') });
+    const withAlias = await loadKnowledgeBase([dir]);
+    const b = alertFrom({ rule: 'our OLD shell rule', priority: 'Notice' });
+    expect(matchEntry(b, withAlias)).toMatchObject({ how: 'alias', entry: { rule: 'Shell in pod' } });
+  });
+  it('gives the seed alert (custom rule) the shell-in-container entry, by tags and fields, and its benign hint', async () => {
+    const kb = await loadKnowledgeBase();
+    const seed = alertFrom(readFileSync(`${CORPUS}seed-alert.json`, 'utf8'));
+    const m = matchEntry(seed, kb);
+    expect(m.how).toBe('similar');
+    expect(m.entry?.rule).toBe('Terminal shell in container');
+    expect(m.signals.join('; ')).toMatch(/tags .*shell/);
+    expect(m.signals.join('; ')).toMatch(/container/);
+    expect(benignMatches(m.entry, seed).map((b) => b.pattern)).toContain("The shell runs the image's own entrypoint script");
+  });
+  it('a user catalogue overrides a built-in entry of the same rule', async () => {
+    const dir = tempKb({ 'mine.yaml': GOOD.replace('summary: Someone opened', 'summary: OURS. Someone opened') });
+    const kb = await loadKnowledgeBase([dir]);
+    const m = matchEntry(alertFrom({ rule: 'Terminal shell in container', priority: 'Notice' }), kb);
+    expect(m.entry?.summary).toMatch(/^OURS/);
+    expect(m.entry?.origin).toBe(dir);
+  });
+  it('falls back to the generic entry of the source when nothing is close', () => {
+    const generic = { ...parseKbFile(GOOD, 'g.yaml', 'test').entry!, rule: 'Generic: syscall', kind: 'generic' as const, applies: { source: 'syscall', tags_any: [] } };
+    const kb = indexKnowledgeBase([generic], ['test']);
+    const m = matchEntry(alertFrom({ rule: 'zzz qqq', priority: 'Notice', source: 'syscall' }), kb);
+    expect(m).toMatchObject({ how: 'generic', signals: ['source syscall'] });
+  });
+});
