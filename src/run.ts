@@ -72,18 +72,25 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal | 
     for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
     return;
   }
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (signal.aborted) resolve('aborted');
-    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-  });
+  // One resolver, replaced for every read: racing each read against a long-lived promise would leave
+  // a reaction on that promise per record, which is a leak on an endless stream.
+  let wake: ((v: 'aborted') => void) | undefined;
+  const onAbort = (): void => wake?.('aborted');
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
-      const n = await Promise.race([it.next(), aborted]);
+      if (signal.aborted) return;
+      const pending = it.next();
+      const n = await new Promise<IteratorResult<T> | 'aborted'>((resolve, reject) => {
+        wake = resolve;
+        pending.then(resolve, reject);
+      });
       if (n === 'aborted' || n.done) return;
       yield n.value;
     }
   } finally {
     // Do not await: the source may be blocked in a read that only ends when stdin is destroyed.
+    signal.removeEventListener('abort', onAbort);
     void it.return?.(undefined)?.catch(() => undefined);
   }
 }

@@ -19,6 +19,9 @@ export const LIMITS = {
   topCapacity: 256,
   fieldsPerGroup: 200,
   valuesPerField: 16,
+  /** Field values are counted for every alert up to this many per rule, then for 1 in `fieldSampleEvery`. */
+  fieldsExactUpTo: 10_000,
+  fieldSampleEvery: 16,
   groupsKept: 5000,
 } as const;
 
@@ -35,6 +38,8 @@ export interface FieldSummary {
   readonly distinct: number;
   readonly unknown: number;
   readonly top: readonly Counted[];
+  /** True when distinct values outgrew what is kept: counts and `distinct` are estimates. */
+  readonly approximate: boolean;
 }
 
 /** Everything the report says about one rule. */
@@ -49,6 +54,8 @@ export interface RuleGroup {
   readonly match: Match;
   readonly top: Readonly<Record<ContextKey, readonly Counted[]>>;
   readonly fields: readonly FieldSummary[];
+  /** How many of the group's alerts the field summaries counted (all, or a sample past 10,000). */
+  readonly fieldsCounted: number;
   readonly benign: readonly Counted[];
   /** The first alert of the group: the detail and the filled commands are shown for it. */
   readonly sample: Alert;
@@ -99,6 +106,7 @@ interface GroupState {
   match: Match;
   top: Record<ContextKey, TopK>;
   fields: Map<string, { values: TopK; unknown: number }>;
+  fieldsCounted: number;
   benign: TopK;
   sample: Alert;
   fromText: number;
@@ -115,6 +123,8 @@ export interface Aggregator {
   readonly alerts: number;
 }
 
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+
 function newGroup(e: EnrichedAlert): GroupState {
   const top = {} as Record<ContextKey, TopK>;
   for (const k of CONTEXT_KEYS) top[k] = createTopK(LIMITS.topCapacity);
@@ -127,6 +137,7 @@ function newGroup(e: EnrichedAlert): GroupState {
     match: e.match,
     top,
     fields: new Map(),
+    fieldsCounted: 0,
     benign: createTopK(64),
     sample: e.alert,
     fromText: 0,
@@ -193,7 +204,11 @@ export function createAggregator(): Aggregator {
         const v = contextValue(a, k);
         if (v !== undefined) g.top[k].add(v);
       }
-      for (const name of Object.keys(a.fields)) {
+      // Past the first 10,000 alerts of a rule, field values are counted on a 1-in-16 sample: the
+      // breakdown keeps its shape, and a million-alert rule does not pay 20 counter updates each.
+      const countFields = g.count <= LIMITS.fieldsExactUpTo || g.count % LIMITS.fieldSampleEvery === 0;
+      if (countFields) g.fieldsCounted++;
+      for (const name in countFields ? a.fields : EMPTY) {
         let f = g.fields.get(name);
         if (!f) {
           if (g.fields.size >= LIMITS.fieldsPerGroup) continue;
@@ -238,8 +253,9 @@ export function createAggregator(): Aggregator {
         match: g.match,
         top: Object.fromEntries(CONTEXT_KEYS.map((k) => [k, g.top[k].top(LIMITS.topValues)])) as Record<ContextKey, Counted[]>,
         fields: [...g.fields]
-          .map(([name, f]) => ({ name, distinct: f.values.distinct, unknown: f.unknown, top: f.values.top(3) }))
+          .map(([name, f]) => ({ name, distinct: f.values.distinct, unknown: f.unknown, top: f.values.top(3), approximate: f.values.approximate }))
           .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+        fieldsCounted: g.fieldsCounted,
         benign: g.benign.top(10),
         sample: g.sample,
         fromText: g.fromText,

@@ -1,4 +1,4 @@
-// Bounded top-k value counting (Space-Saving): exact while distinct values fit, approximate after.
+// Bounded top-k value counting: exact while distinct values fit, approximate (lossy counting) after.
 
 /** One counted value. */
 export interface Counted {
@@ -6,59 +6,73 @@ export interface Counted {
   readonly count: number;
 }
 
-/** A counter that never holds more than `capacity` distinct values. */
+/** A counter that never holds more than twice `capacity` distinct values. */
 export interface TopK {
   add(value: string, n?: number): void;
   /** The `k` most frequent values, most first, ties by value. */
   top(k: number): Counted[];
-  /** Distinct values seen, exact while no value was evicted. */
+  /** Distinct values seen (exact while nothing was pruned; an upper bound after). */
   readonly distinct: number;
-  /** True once a value had to be evicted: counts are then upper bounds. */
+  /** True once values had to be pruned: counts of rare values may then be missing or low. */
   readonly approximate: boolean;
   readonly size: number;
 }
 
-/** Creates a Space-Saving counter with room for `capacity` values. */
+/** A mutable cell, so that counting a seen value is one hash lookup. */
+interface Cell {
+  n: number;
+}
+
+function byCount(a: [string, Cell], b: [string, Cell]): number {
+  return b[1].n - a[1].n || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+/**
+ * Creates a counter with room for `capacity` values. When it holds twice that many, it keeps the
+ * `capacity` most frequent and drops the rest: one sort per `capacity` new values, so the cost per add
+ * stays constant however many distinct values a stream has, and memory stays bounded.
+ */
 export function createTopK(capacity: number): TopK {
-  const counts = new Map<string, number>();
-  let evicted = false;
+  let counts = new Map<string, Cell>();
+  let pruned = false;
   let distinctSeen = 0;
+  let prunes = 0;
+  // Values that are new every time (nanosecond times, ids) never repeat: once several prunes found
+  // nothing counted twice, stop storing them and only count them.
+  let unique = false;
+  const limit = Math.max(2, capacity * 2);
   return {
     add(value, n = 1) {
+      if (unique) {
+        distinctSeen++;
+        return;
+      }
       const c = counts.get(value);
       if (c !== undefined) {
-        counts.set(value, c + n);
+        c.n += n;
         return;
       }
       distinctSeen++;
-      if (counts.size < capacity) {
-        counts.set(value, n);
-        return;
+      if (counts.size >= limit) {
+        const kept = [...counts].sort(byCount).slice(0, capacity);
+        counts = new Map(kept);
+        pruned = true;
+        prunes++;
+        if (prunes >= 4 && (kept[0]?.[1].n ?? 0) <= 1) unique = true;
       }
-      // Replace the least counted value; the newcomer inherits its count (the Space-Saving bound).
-      let minKey = '';
-      let min = Infinity;
-      for (const [k, v] of counts) {
-        if (v < min) {
-          min = v;
-          minKey = k;
-        }
-      }
-      counts.delete(minKey);
-      counts.set(value, min + n);
-      evicted = true;
+      counts.set(value, { n });
     },
     top(k) {
       return [...counts]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .sort(byCount)
         .slice(0, k)
-        .map(([value, count]) => ({ value, count }));
+        .map(([value, cell]) => ({ value, count: cell.n }));
     },
     get distinct() {
       return distinctSeen;
     },
     get approximate() {
-      return evicted;
+      return pruned;
     },
     get size() {
       return counts.size;

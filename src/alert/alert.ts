@@ -41,8 +41,25 @@ export interface Reject {
 const KNOWN_KEYS = new Set(['rule', 'priority', 'time', 'output', 'output_fields', 'source', 'tags', 'hostname', 'uuid']);
 const RFC3339 = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?\d*(Z|z|[+-]\d\d:?\d\d)$/;
 
+/** The UTC form Falco writes (`...T13:40:44.385152581Z`): no Date work needed to normalise it. */
+const UTC_NANOS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z$/;
+let lastSecond = '';
+let lastSecondMs = 0;
+
 /** Normalises an RFC 3339 time to UTC with nanoseconds; undefined when it is not one. */
 export function normaliseTime(text: string): { time: string; timeMs: number } | undefined {
+  const fast = UTC_NANOS.exec(text);
+  if (fast) {
+    // Alerts arrive in time order, so the seconds part repeats: parse it once per second.
+    const second = fast[1] as string;
+    if (second !== lastSecond) {
+      const ms = Date.parse(`${second}Z`);
+      if (Number.isNaN(ms)) return undefined;
+      lastSecond = second;
+      lastSecondMs = ms;
+    }
+    return { time: text, timeMs: lastSecondMs + Number((fast[2] as string).slice(0, 3)) };
+  }
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const zone = m[4] === 'z' ? 'Z' : (m[4] as string).replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
@@ -99,47 +116,57 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((t) => typeof t === 'string');
 }
 
+const EMPTY_FIELDS: Readonly<Record<string, FieldValue>> = Object.freeze(Object.create(null) as Record<string, FieldValue>);
+
 /** Builds the Alert from a record already known to be valid. */
 function build(rec: Record<string, unknown>, file: string, line: number, limits: JsonLimits): Alert | Reject {
-  const fields: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
+  let fields = EMPTY_FIELDS as Record<string, FieldValue>;
   const of = rec.output_fields;
   if (of && typeof of === 'object') {
-    const keys = Object.keys(of);
-    if (keys.length > limits.maxMembers) return { file, line, reason: `output_fields: ${keys.length} fields (limit ${limits.maxMembers})` };
-    for (const k of keys) {
+    let n = 0;
+    for (const k in of) {
+      n++;
       const v = (of as Record<string, unknown>)[k];
       if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
         const p = checkShape(v, limits, 3);
         if (p) return { file, line, reason: `output_fields.${k}: ${p}` };
       }
-      fields[k] = v as FieldValue;
     }
+    if (n > limits.maxMembers) return { file, line, reason: `output_fields: ${n} fields (limit ${limits.maxMembers})` };
+    // The parsed object is used as it is, without its prototype: `__proto__` or `constructor`
+    // from an alert are then plain keys, and no lookup can reach Object.prototype.
+    fields = Object.setPrototypeOf(of, null) as Record<string, FieldValue>;
   }
-  const extra: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const k of Object.keys(rec)) {
+  let extra = EMPTY_EXTRA;
+  for (const k in rec) {
     if (KNOWN_KEYS.has(k)) continue;
     const p = checkShape(rec[k], limits, 2);
     if (p) return { file, line, reason: `${k}: ${p}` };
+    if (extra === EMPTY_EXTRA) extra = Object.create(null) as Record<string, unknown>;
     extra[k] = rec[k];
   }
   const t = rec.time;
   const when = typeof t === 'string' ? normaliseTime(t) : t && typeof t === 'object' ? timeFromObject(t as { seconds: number; nanos?: number }) : undefined;
-  return {
+  const alert: Alert = {
     file,
     line,
     rule: rec.rule as string,
     priority: parsePriority(rec.priority) as Priority,
-    ...(when ? when : {}),
-    ...(typeof rec.output === 'string' ? { output: rec.output } : {}),
+    time: when?.time,
+    timeMs: when?.timeMs,
+    output: typeof rec.output === 'string' ? rec.output : undefined,
     fields,
-    ...(typeof rec.source === 'string' ? { source: rec.source } : {}),
+    source: typeof rec.source === 'string' ? rec.source : undefined,
     tags: isStringArray(rec.tags) ? rec.tags : [],
-    ...(typeof rec.hostname === 'string' ? { hostname: rec.hostname } : {}),
-    ...(typeof rec.uuid === 'string' ? { uuid: rec.uuid } : {}),
+    hostname: typeof rec.hostname === 'string' ? rec.hostname : undefined,
+    uuid: typeof rec.uuid === 'string' ? rec.uuid : undefined,
     extra,
     fromText: false,
   };
+  return alert;
 }
+
+const EMPTY_EXTRA: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
 
 /** The checks zod makes, written out for the common case; false means "ask zod". */
 function looksValid(rec: Record<string, unknown>): boolean {

@@ -23,53 +23,86 @@ export interface JsonLimits {
 
 export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxMembers: 10_000 };
 
-const NEEDS_CARE = /\d{16}|\d[eE][+-]?\d{3}|-0(?![.\deE])/;
 const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
-/** True when `Number(raw)` would not print back as written (2^53+, overflow, -0, 1.5e+308). */
+/** True when `Number(raw)` would not print back as written (2^53+, overflow, -0, long fractions). */
 function changesWhenParsed(raw: string): boolean {
-  // Only reached on lines that look risky; there, any token that would print differently is kept.
   return String(Number(raw)) !== raw;
 }
 
-/** Rewrites the number tokens that JSON.parse would change into marked strings; strings are left alone. */
-function protectNumbers(text: string): string {
-  let out = '';
-  let last = 0;
+/** A parsed number that may not be what was written: an integer beyond 2^53, an overflow, or -0. */
+function suspicious(v: unknown): v is number {
+  return typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)));
+}
+
+/** Tracks whether an offset of a JSON text is inside a string, jumping from quote to quote. */
+function stringTracker(text: string): (offset: number) => boolean {
   let inString = false;
-  let scanned = 0;
-  NUMBER_TOKEN.lastIndex = 0;
-  for (let m = NUMBER_TOKEN.exec(text); m; m = NUMBER_TOKEN.exec(text)) {
-    // Advance the string state from `scanned` to the match, jumping from quote to quote.
-    let q = text.indexOf('"', scanned);
-    while (q !== -1 && q < m.index) {
+  let q = text.indexOf('"');
+  return (offset) => {
+    while (q !== -1 && q < offset) {
       let bs = 0;
       for (let k = q - 1; k >= 0 && text.charCodeAt(k) === 92; k--) bs++;
       if (bs % 2 === 0) inString = !inString;
       q = text.indexOf('"', q + 1);
     }
-    scanned = m.index;
-    if (inString) continue;
-    const prev = text.charCodeAt(m.index - 1);
-    // A token glued to a letter or digit is part of something else (e.g. true1 is invalid anyway).
-    if ((prev >= 48 && prev <= 57) || prev === 46) continue;
-    const raw = m[0];
-    if (!changesWhenParsed(raw)) continue;
-    out += text.slice(last, m.index) + JSON.stringify(EXACT_MARK + raw);
-    last = m.index + raw.length;
-  }
-  return last === 0 ? text : out + text.slice(last);
+    return inString;
+  };
 }
 
-function restore(value: unknown): unknown {
-  if (typeof value === 'string') return value.startsWith(EXACT_MARK) ? new ExactNumber(value.slice(EXACT_MARK.length)) : value;
+function isTokenChar(c: number): boolean {
+  // digits, '.', '-', '+', 'e', 'E'
+  return (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69;
+}
+
+/** Rewrites the number tokens that JSON.parse would change into marked strings; strings are left alone. */
+function protectNumbers(text: string): { text: string; marked: number } {
+  const inString = stringTracker(text);
+  const re = NUMBER_TOKEN;
+  let marked = 0;
+  let out = '';
+  let last = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    // Widen a digit run to the whole number token around it (sign, fraction, exponent).
+    let start = m.index;
+    let end = m.index + m[0].length;
+    while (start > last && isTokenChar(text.charCodeAt(start - 1))) start--;
+    while (end < text.length && isTokenChar(text.charCodeAt(end))) end++;
+    re.lastIndex = end;
+    if (inString(start)) continue;
+    const raw = text.slice(start, end);
+    if (!changesWhenParsed(raw)) continue;
+    out += text.slice(last, start) + JSON.stringify(EXACT_MARK + raw);
+    last = end;
+    marked++;
+  }
+  return { text: last === 0 ? text : out + text.slice(last), marked };
+}
+
+/**
+ * Turns marked strings back into ExactNumber, in place; stops once `budget.left` markers were found,
+ * so a record with one big evt.time costs a walk up to that field, not of the whole record.
+ */
+function restore(value: unknown, budget: { left: number }): unknown {
+  if (budget.left <= 0) return value;
+  if (typeof value === 'string') {
+    if (value.charCodeAt(0) === 0 && value.startsWith(EXACT_MARK)) {
+      budget.left--;
+      return new ExactNumber(value.slice(EXACT_MARK.length));
+    }
+    return value;
+  }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = restore(value[i]);
+    for (let i = 0; i < value.length && budget.left > 0; i++) value[i] = restore(value[i], budget);
     return value;
   }
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    for (const k of Object.keys(obj)) obj[k] = restore(obj[k]);
+    for (const k in obj) {
+      if (budget.left <= 0) break;
+      if (Object.prototype.hasOwnProperty.call(obj, k)) obj[k] = restore(obj[k], budget);
+    }
   }
   return value;
 }
@@ -102,20 +135,65 @@ export function checkShape(value: unknown, limits: JsonLimits, depth = 1): strin
   return undefined;
 }
 
+const RAW_NUMBER = /\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
+
 /**
- * Parses one JSON record. Numbers that a JavaScript number would change become ExactNumber.
- * Shape limits are checked by the validator, which walks the values anyway.
+ * Replaces suspicious numbers among an object's own values by the digits written after their key,
+ * when the key occurs once in the text. Returns false when that cannot be done for sure (an escaped
+ * or repeated key, or a suspicious number deeper down): the caller then parses the careful way.
+ */
+function repairShallow(obj: Record<string, unknown>, text: string): boolean {
+  for (const k in obj) {
+    const v = obj[k];
+    if (v !== null && typeof v === 'object') {
+      if (hasSuspicious(v)) return false;
+      continue;
+    }
+    if (!suspicious(v)) continue;
+    const needle = `${JSON.stringify(k)}:`;
+    const at = text.indexOf(needle);
+    if (at < 0 || text.indexOf(needle, at + 1) >= 0) return false;
+    RAW_NUMBER.lastIndex = at + needle.length;
+    const m = RAW_NUMBER.exec(text);
+    if (!m || Number(m[1]) !== v && !Number.isNaN(v)) return false;
+    obj[k] = new ExactNumber(m[1] as string);
+  }
+  return true;
+}
+
+function hasSuspicious(v: unknown): boolean {
+  if (suspicious(v)) return true;
+  if (v === null || typeof v !== 'object') return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (hasSuspicious(x)) return true;
+  return false;
+}
+
+/**
+ * Parses one JSON record. Numbers that a JavaScript number would change become ExactNumber: the
+ * common case (a nanosecond evt.time among output_fields) is repaired from the text after one
+ * JSON.parse; anything else suspicious is parsed again with every such number protected.
  */
 export function parseJsonText(text: string): JsonResult {
-  const careful = NEEDS_CARE.test(text);
-  const source = careful ? protectNumbers(text) : text;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(source);
-    return { ok: true, value: careful ? restore(value) : value };
+    value = JSON.parse(text);
   } catch (err) {
     if (err instanceof RangeError) return { ok: false, reason: 'nesting too deep to parse' };
     return { ok: false, reason: describeSyntaxError(text, err as Error) };
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: true, value };
+  const rec = value as Record<string, unknown>;
+  let fine = true;
+  for (const k in rec) {
+    const v = rec[k];
+    if (k === 'output_fields' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (!repairShallow(v as Record<string, unknown>, text)) fine = false;
+    } else if (hasSuspicious(v)) fine = false;
+    if (!fine) break;
+  }
+  if (fine) return { ok: true, value };
+  const careful = protectNumbers(text);
+  return { ok: true, value: restore(JSON.parse(careful.text), { left: careful.marked }) };
 }
 
 /** JSON.stringify that writes ExactNumber values back as the digits they were read as. */

@@ -57,9 +57,10 @@ export function quotedTemplateUses(template: string): number[] {
   return hits;
 }
 
+/** A Kubernetes object: it names apiVersion or kind, or has metadata with a spec (org policies have name + spec). */
 function isK8sLike(doc: unknown): doc is Record<string, unknown> {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
-  return ['apiVersion', 'kind', 'metadata', 'spec'].some((k) => k in doc);
+  return 'apiVersion' in doc || 'kind' in doc || ('metadata' in doc && 'spec' in doc);
 }
 
 /** Checks one snippet parses in its language; Kubernetes objects need apiVersion and kind. */

@@ -124,10 +124,20 @@ export function matchKey(alert: Alert): string {
   return `${alert.rule}\u0000${alert.source ?? ''}\u0000${alert.tags.join(',')}\u0000${Object.keys(alert.fields).join(',')}`;
 }
 
-/** A matcher with a bounded cache: a stream of a few rules costs one match per distinct shape. */
+/** A matcher with bounded caches: a stream of a few rules costs one match per distinct shape. */
 export function cachedMatcher(kb: KnowledgeBase, capacity = 4096): (alert: Alert) => Match {
+  // Exact and alias matches depend on the rule name alone: the common case costs one Map lookup.
+  const byRule = new Map<string, Match | null>();
   const cache = new Map<string, Match>();
   return (alert) => {
+    let named = byRule.get(alert.rule);
+    if (named === undefined) {
+      const hit = kb.byName.get(normaliseRuleName(alert.rule));
+      named = hit ? { entry: hit.entry, how: hit.alias ? 'alias' : 'exact', signals: [] } : null;
+      if (byRule.size >= capacity) byRule.clear();
+      byRule.set(alert.rule, named);
+    }
+    if (named) return named;
     const key = matchKey(alert);
     let m = cache.get(key);
     if (!m) {

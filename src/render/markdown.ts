@@ -1,7 +1,7 @@
 // The Markdown report (GitHub-flavoured): readable raw and rendered; every alert value goes through mdText/mdCode.
 import type { Counted } from '../aggregate/top-k.js';
 import type { Alert } from '../alert/alert.js';
-import type { Report, RuleGroup } from '../aggregate/aggregate.js';
+import { LIMITS, type Report, type RuleGroup } from '../aggregate/aggregate.js';
 import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
 import { fieldMeaning } from '../alert/field-meanings.js';
 import { fieldText, lookupValue } from '../alert/field-values.js';
@@ -18,6 +18,9 @@ export interface RenderOptions {
   readonly width: number;
   readonly color: boolean;
 }
+
+const LIMIT_EXACT = LIMITS.fieldsExactUpTo.toLocaleString('en-US');
+const LIMIT_EVERY = LIMITS.fieldSampleEvery;
 
 const LABELS: Readonly<Record<ContextKey, string>> = {
   host: 'Host',
@@ -123,7 +126,8 @@ function fieldsTable(g: RuleGroup): string {
     }
     return [mdCode(f.name), value, mdText(fieldMeaning(f.name) ?? 'Not a field this tool knows.')];
   });
-  return table(['Field', g.count === 1 ? 'Value' : 'Values (count)', 'Meaning'], rows);
+  const note = g.fieldsCounted < g.count ? `\n\n_Values counted for the first ${LIMIT_EXACT} alerts and 1 in ${LIMIT_EVERY} after (${g.fieldsCounted} of ${g.count})._` : '';
+  return table(['Field', g.count === 1 ? 'Value' : 'Values (count)', 'Meaning'], rows) + note;
 }
 
 function hints(g: RuleGroup, entry: KbEntry | undefined): string[] {

@@ -1,0 +1,7 @@
+// Runs the real CLI in this process and reports its peak RSS afterwards (for the benchmark).
+import { main } from '../dist/cli.js';
+import { processIo } from '../dist/io.js';
+
+const code = await main(process.argv.slice(2), processIo());
+process.stderr.write(`${JSON.stringify({ code, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+process.exitCode = code;

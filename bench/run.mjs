@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput, memory, start-up and live latency, each as a ratio to a baseline run
+// in the same session on the same machine. Heavy generation lives here, never in the tests.
+// Env: BENCH_ALERTS (default 1000000), BENCH_BIG (default 5000000; 0 skips the big memory run),
+// BENCH_REPEAT (default 3 for throughput, best of), BENCH_STARTUP (default 15 runs, median).
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alertLines } from './generate.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'bench/out');
+const BIN = join(ROOT, 'bin/falco-report.js');
+const MEASURE = join(ROOT, 'bench/measure.mjs');
+const N = Number(process.env.BENCH_ALERTS ?? 1_000_000);
+const BIG = Number(process.env.BENCH_BIG ?? 5_000_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const STARTUP_RUNS = Number(process.env.BENCH_STARTUP ?? 15);
+const ENV = { ...process.env, NO_COLOR: '1' };
+
+mkdirSync(OUT, { recursive: true });
+
+async function writeAlerts(path, count, seed) {
+  if (existsSync(path) && statSync(path).size > 0) return;
+  const out = createWriteStream(path);
+  let buf = '';
+  for (const line of alertLines(count, seed)) {
+    buf += `${line}\n`;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+      buf = '';
+    }
+  }
+  out.write(buf);
+  await new Promise((r) => out.end(r));
+}
+
+/** Runs a node script, returns wall seconds and the JSON line it prints last on stderr. */
+function timed(args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { env: ENV, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  let info = {};
+  try {
+    info = JSON.parse(last);
+  } catch {
+    /* not every script reports */
+  }
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
+  return { secs, info, stdout: r.stdout };
+}
+
+function best(runs, f) {
+  let b;
+  for (let i = 0; i < runs; i++) {
+    const r = f();
+    if (!b || r.secs < b.secs) b = r;
+  }
+  return b;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const rows = [];
+const row = (what, value, baseline, ratio, target) => rows.push({ what, value, baseline, ratio, target });
+
+// 1. Throughput: the whole pipeline to a JSON summary vs. split + JSON.parse over the same file.
+const file = join(OUT, `alerts-${N}.ndjson`);
+process.stderr.write(`bench: generating ${N} alerts (cached in bench/out)...\n`);
+await writeAlerts(file, N, 42);
+const base = best(REPEAT, () => timed([join(ROOT, 'bench/baseline.mjs'), file]));
+const full = best(REPEAT, () => timed([MEASURE, 'analyze', file, '--format', 'json', '-o', join(OUT, 'report.json')]));
+row(`throughput, ${N.toLocaleString('en-US')} alerts`, `${Math.round(N / full.secs).toLocaleString('en-US')} alerts/s`, `${Math.round(N / base.secs).toLocaleString('en-US')} alerts/s (split + JSON.parse)`, full.secs / base.secs, '<= 1.5');
+row(`peak RSS, ${N.toLocaleString('en-US')} alerts`, `${(full.info.maxRssKiB / 1024).toFixed(0)} MiB`, `${(base.info.maxRssKiB / 1024).toFixed(0)} MiB (baseline loop)`, full.info.maxRssKiB / base.info.maxRssKiB, '<= ~150 MiB');
+
+// 2. Validation cost: zod on every record vs. the fast path (zod only for bad records), in-process.
+const zod = timed([join(ROOT, 'bench/validation.mjs'), file, String(Math.min(N, 200_000))]);
+row('validation, zod safeParse per record', `${zod.info.zodUs.toFixed(2)} us/record`, `${zod.info.fastUs.toFixed(2)} us/record (fast path)`, zod.info.zodUs / zod.info.fastUs, 'fast path kept');
+
+// 3. Flat memory: 5x the alerts through a pipe, peak RSS compared with the run above.
+if (BIG > 0) {
+  process.stderr.write(`bench: streaming ${BIG} alerts through stdin...\n`);
+  const big = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MEASURE, 'analyze', '--format', 'json', '-o', join(OUT, 'report-big.json')], { env: ENV, stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 || code === 1 ? resolve(JSON.parse(err.trim().split('\n').pop())) : reject(new Error(err))));
+    (async () => {
+      let buf = '';
+      for (const line of alertLines(BIG, 7)) {
+        buf += `${line}\n`;
+        if (buf.length > 1 << 20) {
+          if (!child.stdin.write(buf)) await new Promise((r) => child.stdin.once('drain', r));
+          buf = '';
+        }
+      }
+      child.stdin.end(buf);
+    })().catch(reject);
+  });
+  row(`peak RSS, ${BIG.toLocaleString('en-US')} alerts via stdin`, `${(big.maxRssKiB / 1024).toFixed(0)} MiB`, `${(full.info.maxRssKiB / 1024).toFixed(0)} MiB (${N.toLocaleString('en-US')} alerts)`, big.maxRssKiB / full.info.maxRssKiB, '~1.0 (flat)');
+}
+
+// 4. Start-up: one alert, per format, vs. `node -e 0`.
+const seed = join(ROOT, 'examples/seed-alert.json');
+const startup = (args) => median(Array.from({ length: STARTUP_RUNS }, () => timed(args).secs));
+const nodeOnly = startup(['-e', '0']);
+for (const [format, target] of [['markdown', '<= ~1.8'], ['json', '<= ~1.8'], ['terminal', '<= ~3']]) {
+  const t = startup([BIN, seed, '--format', format]);
+  row(`start-up, one alert, ${format}`, `${(t * 1000).toFixed(0)} ms`, `${(nodeOnly * 1000).toFixed(0)} ms (node -e 0)`, t / nodeOnly, target);
+}
+
+// 5. Live latency: a line written into the pipe to its NDJSON record on stdout.
+const line = alertLines(1, 3).next().value;
+const lat = await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, [BIN, '--format', 'ndjson'], { env: ENV, stdio: ['pipe', 'pipe', 'ignore'] });
+  const samples = [];
+  let sent = 0n;
+  let pending = '';
+  child.stdout.setEncoding('utf8');
+  const next = () => {
+    sent = process.hrtime.bigint();
+    child.stdin.write(`${line}\n`);
+  };
+  child.stdout.on('data', (d) => {
+    pending += d;
+    while (pending.includes('\n')) {
+      pending = pending.slice(pending.indexOf('\n') + 1);
+      samples.push(Number(process.hrtime.bigint() - sent) / 1e6);
+      if (samples.length >= 50) {
+        child.stdin.end();
+        resolve(samples);
+        return;
+      }
+      setTimeout(next, 10);
+    }
+  });
+  child.on('error', reject);
+  setTimeout(next, 300);
+});
+const cardLat = median(lat);
+row('live latency, line in -> record out', `${cardLat.toFixed(2)} ms (median of ${lat.length})`, '-', null, 'per alert, no batching');
+
+const fmt = (r) => (r === null ? '-' : `${r.toFixed(2)}x`);
+const widths = ['what', 'value', 'baseline', 'ratio', 'target'].map((k) => Math.max(k.length, ...rows.map((r) => String(k === 'ratio' ? fmt(r[k]) : r[k]).length)));
+const line2 = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
+console.log(line2(['what', 'value', 'baseline', 'ratio', 'target']));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const r of rows) console.log(line2([r.what, r.value, r.baseline, fmt(r.ratio), r.target]));
+console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}`);

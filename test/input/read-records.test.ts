@@ -1,0 +1,209 @@
+// Reading sources: files, directories, stdin, gzip by magic bytes, open errors, progress, follow and abort.
+
+import { appendFile, chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { readRecords, type RawRecord, type ReadOptions } from '../../src/input/read-records.js';
+import { MiB, json, reject, text } from './helpers.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'falco-report-input-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const noStdin = (): Readable => Readable.from([]);
+
+async function readAll(sources: readonly string[], opts: Partial<ReadOptions> = {}, stdin: NodeJS.ReadableStream = noStdin()): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
+  for await (const r of readRecords(sources, { maxRecordBytes: MiB, ...opts }, stdin)) out.push(r);
+  return out;
+}
+
+describe('files', () => {
+  test('records name the file as given, and sources are read in order', async () => {
+    const a = join(dir, 'a.ndjson');
+    const b = join(dir, 'b.log');
+    await writeFile(a, '{"a":1}\n{"a":2}\n');
+    await writeFile(b, 'Falco initialized\n{"b":1}\n');
+    expect(await readAll([b, a])).toEqual([text(1, 'Falco initialized', b), json(2, '{"b":1}', b), json(1, '{"a":1}', a), json(2, '{"a":2}', a)]);
+  });
+
+  test('gzip is found by its magic bytes, not by the name', async () => {
+    const zipped = join(dir, 'zipped.json');
+    const notZipped = join(dir, 'plain.gz');
+    await writeFile(zipped, gzipSync('{"z":1}\n'));
+    await writeFile(notZipped, '{"p":1}\n');
+    expect(await readAll([zipped, notZipped])).toEqual([json(1, '{"z":1}', zipped), json(1, '{"p":1}', notZipped)]);
+  });
+
+  test('onBytes reports the raw bytes read, compressed size for gzip', async () => {
+    const gz = gzipSync('{"a":1}\n'.repeat(5000));
+    const file = join(dir, 'progress.gz');
+    await writeFile(file, gz);
+    let total = 0;
+    const records = await readAll([file], { onBytes: (n) => (total += n) });
+    expect(records).toHaveLength(5000);
+    expect(total).toBe(gz.length);
+  });
+
+  test('a file larger than one read chunk splits exactly as in memory', async () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => `{"n":${i},"pad":"${'p'.repeat(i % 50)}"}`);
+    const file = join(dir, 'large.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    expect(await readAll([file])).toEqual(lines.map((l, i) => json(i + 1, l, file)));
+  });
+});
+
+describe('directories', () => {
+  test('alert files sorted by name; other files and subdirectories left out', async () => {
+    const d = join(dir, 'alerts');
+    await mkdir(join(d, 'nested'), { recursive: true });
+    await writeFile(join(d, 'c.txt'), 'text alert\n');
+    await writeFile(join(d, 'a.json'), '{"a":1}\n');
+    await writeFile(join(d, 'b.ndjson.gz'), gzipSync('{"b":1}\n'));
+    await writeFile(join(d, 'B.JSONL'), '{"B":1}\n');
+    await writeFile(join(d, 'd.log'), '{"d":1}\n');
+    await writeFile(join(d, 'notes.yaml'), 'ignored: true\n');
+    await writeFile(join(d, 'nested', 'e.json'), '{"e":1}\n');
+    await symlink(join(d, 'a.json'), join(d, 'link.json'));
+    expect(await readAll([d])).toEqual([
+      json(1, '{"B":1}', `${d}/B.JSONL`),
+      json(1, '{"a":1}', `${d}/a.json`),
+      json(1, '{"b":1}', `${d}/b.ndjson.gz`),
+      text(1, 'text alert', `${d}/c.txt`),
+      json(1, '{"d":1}', `${d}/d.log`),
+      json(1, '{"a":1}', `${d}/link.json`),
+    ]);
+  });
+
+  test('a trailing slash is not doubled in record names', async () => {
+    const d = join(dir, 'slash');
+    await mkdir(d);
+    await writeFile(join(d, 'x.json'), '{"x":1}\n');
+    expect(await readAll([`${d}/`])).toEqual([json(1, '{"x":1}', `${d}/x.json`)]);
+  });
+});
+
+describe('stdin', () => {
+  test("'-' reads stdin, named <stdin>, between files in the order given", async () => {
+    const file = join(dir, 'around.json');
+    await writeFile(file, '{"f":1}\n');
+    const stdin = Readable.from([Buffer.from('{"s":1}\nhello'), Buffer.from(' world\n')]);
+    expect(await readAll([file, '-', file], {}, stdin)).toEqual([
+      json(1, '{"f":1}', file),
+      json(1, '{"s":1}', '<stdin>'),
+      text(2, 'hello world', '<stdin>'),
+      json(1, '{"f":1}', file),
+    ]);
+  });
+
+  test('string chunks (a stream with an encoding set) and gzip on stdin', async () => {
+    const stdin = Readable.from(['{"a":', '1}\n']);
+    expect(await readAll(['-'], {}, stdin)).toEqual([json(1, '{"a":1}', '<stdin>')]);
+    expect(await readAll(['-'], {}, Readable.from([gzipSync('{"g":1}\n')]))).toEqual([json(1, '{"g":1}', '<stdin>')]);
+  });
+
+  test('a stdin that stays open stops when the signal aborts, and the partial line is still read', async () => {
+    const stdin = new PassThrough();
+    const controller = new AbortController();
+    const seen: RawRecord[] = [];
+    const reading = (async () => {
+      for await (const r of readRecords(['-'], { maxRecordBytes: MiB, signal: controller.signal }, stdin)) {
+        seen.push(r);
+        if (seen.length === 1) controller.abort();
+      }
+    })();
+    stdin.write('{"live":1}\n{"partial":');
+    await reading;
+    expect(seen).toEqual([json(1, '{"live":1}', '<stdin>'), reject(2, 'truncated JSON: input ended inside an object that starts here', '<stdin>')]);
+  });
+});
+
+describe('sources that cannot be read', () => {
+  test('a missing file is an InputError "path: no such file", before any record of any source', async () => {
+    const good = join(dir, 'good.json');
+    await writeFile(good, '{"a":1}\n');
+    const missing = join(dir, 'missing.json');
+    const seen: RawRecord[] = [];
+    const run = async (): Promise<void> => {
+      for await (const r of readRecords([good, missing], { maxRecordBytes: MiB }, noStdin())) seen.push(r);
+    };
+    await expect(run()).rejects.toThrow(new InputError(`${missing}: no such file`));
+    await expect(run()).rejects.toBeInstanceOf(InputError);
+    expect(seen).toEqual([]);
+  });
+
+  test('a missing directory, a dangling link in a directory', async () => {
+    await expect(readAll([join(dir, 'no-dir/')])).rejects.toThrow(`${join(dir, 'no-dir/')}: no such file`);
+    const d = join(dir, 'dangling');
+    await mkdir(d);
+    await symlink(join(d, 'gone.json'), join(d, 'link.json'));
+    await expect(readAll([d])).rejects.toThrow(new InputError(`${d}/link.json: no such file`));
+  });
+
+  test('a path through a file is "not a directory"', async () => {
+    const file = join(dir, 'plainfile.json');
+    await writeFile(file, '{}\n');
+    await expect(readAll([`${file}/x.json`])).rejects.toThrow(new InputError(`${file}/x.json: not a directory`));
+  });
+
+  test.skipIf(process.getuid?.() === 0)('an unreadable file is "permission denied"', async () => {
+    const file = join(dir, 'secret.json');
+    await writeFile(file, '{}\n');
+    await chmod(file, 0o000);
+    await expect(readAll([file])).rejects.toThrow(new InputError(`${file}: permission denied`));
+  });
+});
+
+describe('follow', () => {
+  test('new lines appended to a file come through until the signal aborts; the last partial line is read then', async () => {
+    const file = join(dir, 'growing.log');
+    await writeFile(file, '{"n":1}\n');
+    const controller = new AbortController();
+    const seen: RawRecord[] = [];
+    const reading = (async () => {
+      for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
+        seen.push(r);
+        if (seen.length === 1) await appendFile(file, '{"n":2}\nhalf a li');
+        if (seen.length === 2) setTimeout(() => void appendFile(file, 'ne\n{"n":3}\n{"n":'), 50);
+        if (seen.length === 4) controller.abort();
+      }
+    })();
+    await reading;
+    expect(seen).toEqual([
+      json(1, '{"n":1}', file),
+      json(2, '{"n":2}', file),
+      text(3, 'half a line', file),
+      json(4, '{"n":3}', file),
+      reject(5, 'truncated JSON: input ended inside an object that starts here', file),
+    ]);
+  }, 10_000);
+
+  test('a file truncated in place (copytruncate) is read again from its start', async () => {
+    const file = join(dir, 'rotated.log');
+    await writeFile(file, '{"old":1}\n{"old":2}\n');
+    const controller = new AbortController();
+    const seen: RawRecord[] = [];
+    for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
+      seen.push(r);
+      if (seen.length === 2) await writeFile(file, '{"new":1}\n');
+      if (seen.length === 3) controller.abort();
+    }
+    expect(seen).toEqual([json(1, '{"old":1}', file), json(2, '{"old":2}', file), json(1, '{"new":1}', file)]);
+  }, 10_000);
+
+  test('without follow, reading ends at the end of the file', async () => {
+    const file = join(dir, 'static.log');
+    await writeFile(file, '{"n":1}\n{"n":');
+    expect(await readAll([file])).toEqual([json(1, '{"n":1}', file), reject(2, 'truncated JSON: input ended inside an object that starts here', file)]);
+  });
+});
