@@ -38,7 +38,9 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
   const agg = createAggregator();
   const match = cachedMatcher(kb);
   const records = readRecords(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
-  for await (const rec of untilAborted(records, opts.signal)) {
+  // The reader itself ends at once when the signal aborts, even in the middle of a silent pipe.
+  for await (const rec of records) {
+    if (opts.signal?.aborted) break;
     if (rec.kind === 'reject') {
       const r = { file: rec.file, line: rec.line, reason: rec.reason };
       agg.addReject(r);
@@ -60,37 +62,4 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
     }
   }
   return agg.finish();
-}
-
-/**
- * Iterates until the source ends or the signal aborts. A pending read (stdin with nothing to say) is
- * not awaited after an abort, so Ctrl-C gets its summary at once.
- */
-async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
-  const it = source[Symbol.asyncIterator]();
-  if (!signal) {
-    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
-    return;
-  }
-  // One resolver, replaced for every read: racing each read against a long-lived promise would leave
-  // a reaction on that promise per record, which is a leak on an endless stream.
-  let wake: ((v: 'aborted') => void) | undefined;
-  const onAbort = (): void => wake?.('aborted');
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      if (signal.aborted) return;
-      const pending = it.next();
-      const n = await new Promise<IteratorResult<T> | 'aborted'>((resolve, reject) => {
-        wake = resolve;
-        pending.then(resolve, reject);
-      });
-      if (n === 'aborted' || n.done) return;
-      yield n.value;
-    }
-  } finally {
-    // Do not await: the source may be blocked in a read that only ends when stdin is destroyed.
-    signal.removeEventListener('abort', onAbort);
-    void it.return?.(undefined)?.catch(() => undefined);
-  }
 }

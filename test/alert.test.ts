@@ -46,6 +46,21 @@ describe('exact numbers', () => {
     expect(r.ok && typeof (r.value as Record<string, unknown>).s).toBe('string');
     expect(r.ok && stringifyJson(r.value)).toBe(text);
   });
+  it('finds the right digits when the same key also stands elsewhere in the record', () => {
+    const cases = [
+      '{"rule":"r","priority":"Notice","output_fields":{"o":{"evt.time":12345678901234567891},"evt.time":1795786844385152581}}',
+      '{"evt.time":12345678901234567891,"rule":"r","priority":"Notice","output_fields":{"evt.time":1795786844385152581}}',
+      '{"rule":"r","priority":"Notice","x":[{"evt.time":12345678901234567891}],"output_fields":{"evt.time":1795786844385152581}}',
+      '{"rule":"r","priority":"Notice","output_fields":{"evt.time" : 1795786844385152581,"s":"\\"evt.time\\":1"}}',
+    ];
+    for (const text of cases) {
+      const r = parseJsonText(text);
+      expect(r.ok, text).toBe(true);
+      const of = (r as { value: { output_fields: Record<string, unknown> } }).value.output_fields;
+      expect(String(of['evt.time']), text).toBe('1795786844385152581');
+      expect(stringifyJson((r as { value: unknown }).value)).toBe(text.replace('"evt.time" : ', '"evt.time":'));
+    }
+  });
   it('shows exact numbers, null and <NA> the right way', () => {
     expect(fieldText(new ExactNumber('1795786844385152581'))).toBe('1795786844385152581');
     expect(fieldText(null)).toBeUndefined();

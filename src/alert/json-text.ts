@@ -142,7 +142,7 @@ const RAW_NUMBER = /\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
  * when the key occurs once in the text. Returns false when that cannot be done for sure (an escaped
  * or repeated key, or a suspicious number deeper down): the caller then parses the careful way.
  */
-function repairShallow(obj: Record<string, unknown>, text: string): boolean {
+function repairShallow(obj: Record<string, unknown>, text: string, unique: boolean): boolean {
   for (const k in obj) {
     const v = obj[k];
     if (v !== null && typeof v === 'object') {
@@ -150,15 +150,27 @@ function repairShallow(obj: Record<string, unknown>, text: string): boolean {
       continue;
     }
     if (!suspicious(v)) continue;
-    const needle = `${JSON.stringify(k)}:`;
+    const needle = PLAIN_KEY.test(k) ? `"${k}":` : `${JSON.stringify(k)}:`;
     const at = text.indexOf(needle);
-    if (at < 0 || text.indexOf(needle, at + 1) >= 0) return false;
+    // When nothing else in the record can hold this key, its first occurrence is the one.
+    if (at < 0 || (!unique && text.indexOf(needle, at + 1) >= 0)) return false;
     RAW_NUMBER.lastIndex = at + needle.length;
     const m = RAW_NUMBER.exec(text);
-    if (!m || Number(m[1]) !== v && !Number.isNaN(v)) return false;
+    if (!m || (Number(m[1]) !== v && !Number.isNaN(v))) return false;
     obj[k] = new ExactNumber(m[1] as string);
   }
   return true;
+}
+
+/** Keys JSON writes as they are (no escapes), so the needle can be built without JSON.stringify. */
+const PLAIN_KEY = /^[\w.\[\]\/:-]*$/;
+
+/** True when a value may contain objects with keys of their own (so a key may occur twice). */
+function holdsObjects(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (!Array.isArray(v)) return true;
+  for (const x of v) if (x !== null && typeof x === 'object') return true;
+  return false;
 }
 
 function hasSuspicious(v: unknown): boolean {
@@ -184,12 +196,30 @@ export function parseJsonText(text: string): JsonResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: true, value };
   const rec = value as Record<string, unknown>;
   let fine = true;
+  let fields: Record<string, unknown> | undefined;
+  // A key of output_fields can only occur twice in the text if some other part of the record holds
+  // objects (or output_fields itself does, or the key is also a top-level key).
+  let unique = true;
   for (const k in rec) {
     const v = rec[k];
     if (k === 'output_fields' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      if (!repairShallow(v as Record<string, unknown>, text)) fine = false;
-    } else if (hasSuspicious(v)) fine = false;
-    if (!fine) break;
+      fields = v as Record<string, unknown>;
+      continue;
+    }
+    if (hasSuspicious(v)) {
+      fine = false;
+      break;
+    }
+    if (holdsObjects(v)) unique = false;
+  }
+  if (fine && fields) {
+    for (const k in fields) {
+      if (holdsObjects(fields[k]) || Object.prototype.hasOwnProperty.call(rec, k)) {
+        unique = false;
+        break;
+      }
+    }
+    fine = repairShallow(fields, text, unique);
   }
   if (fine) return { ok: true, value };
   const careful = protectNumbers(text);

@@ -5,22 +5,21 @@ const ISO_TIME = String.raw`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9}
 /** BSD syslog time (`Feb 13 20:33:20`, `Jan  3 19:48:00`), as journalctl and rsyslog files write it. */
 const BSD_TIME = String.raw`[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?`;
 
-const PREFIXES = [
-  // kubectl logs --prefix: "[pod/falco-x/falco] " (may come before any of the others).
-  String.raw`(?:\[[^\]\s]+\] )?`,
-  '(?:',
+/** kubectl logs --prefix: "[pod/falco-x/falco] " (alone or before a time). */
+const KUBECTL_POD = String.raw`\[pod\/[^\]\s]+\] `;
+
+const TIMED = [
   // RFC 3164 style, also falcosidekick's syslog output: "<5>2024-08-07T13:49:16Z host Falco[1]: ".
   String.raw`(?:<\d{1,3}>)?(?:${ISO_TIME}|${BSD_TIME}) [^\s{]\S* [^\s:{]+: ?`,
   // RFC 5424: "<165>1 2024-08-07T13:49:16Z host app procid msgid - ".
-  String.raw`|<\d{1,3}>1 ${ISO_TIME} [^\s{]\S* [^\s{]\S* [^\s{]\S* [^\s{]\S* (?:-|(?:\[[^\]]*\])+) `,
+  String.raw`<\d{1,3}>1 ${ISO_TIME} [^\s{]\S* [^\s{]\S* [^\s{]\S* [^\s{]\S* (?:-|(?:\[[^\]]*\])+) `,
   // CRI log files (/var/log/pods): "2024-01-01T00:00:00.1Z stdout F ".
-  String.raw`|${ISO_TIME} (?:stdout|stderr) [FP] `,
+  String.raw`${ISO_TIME} (?:stdout|stderr) [FP] `,
   // kubectl logs --timestamps, docker logs --timestamps: "2024-01-01T00:00:00.123456789Z ".
-  String.raw`|${ISO_TIME} `,
-  ')',
-];
+  String.raw`${ISO_TIME} `,
+].join('|');
 
-const PREFIXED_JSON = new RegExp(`^${PREFIXES.join('')}[ \\t]*(?=\\{)`);
+const PREFIXED_JSON = new RegExp(`^(?:${KUBECTL_POD}(?:${TIMED})?|(?:${TIMED}))[ \\t]*(?=\\{)`);
 
 /** Index where the JSON object starts after a known log prefix on `line`, or -1 when there is none. */
 export function jsonAfterLogPrefix(line: string): number {

@@ -93,16 +93,16 @@ async function* readAll(sources: readonly string[], opts: ReadOptions, stdin: No
         continue;
       }
       const fh = await openFile(input.path);
-      if (opts.follow === true && input.regular && (await isFollowable(fh, input.path))) {
-        const f: Followed = { path: input.path, fh, splitter: new RecordSplitter(input.path, opts.maxRecordBytes), position: 0 };
-        followed.push(f);
-        yield* readNew(f, opts);
-        continue;
-      }
+      let followedFh = false;
       try {
-        yield* split(fileChunks(fh, input.path, input.regular), input.path, opts);
+        if (opts.follow === true && input.regular && (await isFollowable(fh, input.path))) {
+          const f: Followed = { path: input.path, fh, splitter: new RecordSplitter(input.path, opts.maxRecordBytes), position: 0 };
+          followed.push(f);
+          followedFh = true;
+          yield* readNew(f, opts);
+        } else yield* split(fileChunks(fh, input.path, input.regular), input.path, opts);
       } finally {
-        await fh.close();
+        if (!followedFh) await fh.close();
       }
     }
     if (followed.length > 0) yield* follow(followed, opts);
@@ -125,9 +125,10 @@ async function* split(input: ByteChunks, file: string, opts: ReadOptions): Async
     }
   } catch (err) {
     if (!(err instanceof CorruptInputError)) throw err;
-    // What was decoded before the damage still counts; the damage itself is one reject.
+    // What was decoded before the damage still counts; the damage itself is one reject, where it starts.
+    const line = splitter.line;
     splitter.end(out);
-    out.push(splitter.reject(splitter.line, err.message));
+    out.push(splitter.reject(line, err.message));
     yield out;
     return;
   }
@@ -139,20 +140,26 @@ async function* split(input: ByteChunks, file: string, opts: ReadOptions): Async
 async function* rawBytes(input: ByteChunks, opts: ReadOptions): AsyncGenerator<Buffer> {
   const it = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : toAsync(input)[Symbol.asyncIterator]();
   const { signal, onBytes } = opts;
-  let onAbort = (): void => {};
-  // Racing each read against the abort lets a silent pipe (a quiet `falco | falco-report`) stop at once.
-  const aborted = signal === undefined
-    ? undefined
-    : new Promise<null>((resolve) => {
-      onAbort = () => resolve(null);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  // Each read races the abort through a resolver replaced per read, so a silent pipe (a quiet
+  // `falco | falco-report`) stops at once. (Racing every read against one long-lived promise would
+  // leave a reaction holding each chunk on that promise: a leak the size of the input.)
+  let wake: ((v: null) => void) | undefined;
+  const onAbort = (): void => wake?.(null);
+  signal?.addEventListener('abort', onAbort, { once: true });
   let finished = false;
   let readPending = false;
   try {
     while (signal?.aborted !== true) {
       readPending = true;
-      const r = aborted === undefined ? await it.next() : await Promise.race([it.next(), aborted]);
+      const pending = it.next();
+      const r =
+        signal === undefined
+          ? await pending
+          : await new Promise<IteratorResult<Buffer | string> | null>((resolve, reject) => {
+              wake = resolve;
+              pending.then(resolve, reject);
+            });
+      wake = undefined;
       if (r === null) return;
       readPending = false;
       if (r.done === true) {
@@ -178,8 +185,13 @@ async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
 
 /** A file can be followed when it is plain text: gzip and UTF-16 are read once, to their end. */
 async function isFollowable(fh: FileHandle, path: string): Promise<boolean> {
-  const head = await readChunk(fh, path, 0);
-  return sniffEncoding(head.subarray(0, 2)) === 'utf-8';
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return sniffEncoding(head.subarray(0, bytesRead)) === 'utf-8';
+  } catch (err) {
+    throw inputError(path, err);
+  }
 }
 
 /** Reads what a followed file holds past its position; returns whether it had anything new. */

@@ -64,6 +64,13 @@ function tooLarge(max: number, found: number): string {
   return `record larger than ${max} bytes (found at least ${found} bytes)`;
 }
 
+/** Length of the run of backslashes that ends just before `buf[end]`, not looking before `from`. */
+function backslashesBefore(buf: Buffer, from: number, end: number): number {
+  let k = end - 1;
+  while (k >= from && buf[k] === BACKSLASH) k--;
+  return end - 1 - k;
+}
+
 /** What a value that starts with `opener` is called in a reason. */
 function kindOf(opener: number): 'object' | 'array' | 'string' {
   return opener === LBRACKET ? 'array' : opener === QUOTE ? 'string' : 'object';
@@ -109,7 +116,7 @@ export class RecordSplitter {
   push(chunk: Buffer, out: RawRecord[]): void {
     if (chunk.length === 0) return;
     if (this.head !== null) {
-      const head = Buffer.concat([this.head, chunk]);
+      const head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
       if (head.length < 3) {
         this.head = head;
         return;
@@ -264,7 +271,12 @@ export class RecordSplitter {
   private classify(buf: Buffer, a: number, e: number, complete: boolean): LineAction {
     const max = this.max;
     let w = a;
-    while (w < e && (isBlank(buf[w]) || (this.afterJson && buf[w] === COMMA))) w++;
+    for (;;) {
+      if (w < e && (isBlank(buf[w]) || (this.afterJson && buf[w] === COMMA))) w++;
+      // A BOM inside the stream (`cat a.json b.json`) is skipped like the one at its start.
+      else if (w + 2 < e && buf[w] === 0xef && buf[w + 1] === 0xbb && buf[w + 2] === 0xbf) w += 3;
+      else break;
+    }
     if (w === e) return e - a > max ? OVERSIZE : complete ? BLANK : WAIT;
     if (w - a > max) return OVERSIZE;
     const c = buf[w];
@@ -347,6 +359,7 @@ export class RecordSplitter {
     } else if (action.act === 'value') {
       const line = this.takeCarry();
       this.mode = 'value';
+      this.bufAbs = this.lineStartAbs;
       this.feed(line, this.begin(line, action.at, 'container'), this.lineStartAbs, out);
     } else if (action.act === 'array') {
       const line = this.takeCarry();
@@ -386,6 +399,7 @@ export class RecordSplitter {
     if (p.shape === 'scalar') return this.scanScalar(p, buf, i, out);
     const n = buf.length;
     let { depth, inString, escape, atLineStart } = p;
+    let nextLf = -2;
     for (; i < n; i++) {
       const c = buf[i]!;
       if (c === LF) {
@@ -407,12 +421,43 @@ export class RecordSplitter {
         }
       }
       if (inString) {
-        if (escape) escape = false;
-        else if (c === BACKSLASH) escape = true;
-        else if (c === QUOTE) {
-          inString = false;
-          if (depth === 0) return this.finish(p, buf, i + 1, out);
+        if (escape) {
+          escape = false;
+          continue;
         }
+        // Short strings (keys) are walked here; long ones (outputs) jump to the next quote or line break.
+        let q = i;
+        const near = Math.min(n, i + 32);
+        while (q < near && buf[q] !== QUOTE && buf[q] !== BACKSLASH && buf[q] !== LF) q++;
+        if (q < near) {
+          const d = buf[q];
+          if (d === LF) i = q - 1;
+          else if (d === BACKSLASH) {
+            escape = true;
+            i = q;
+          } else {
+            i = q;
+            inString = false;
+            if (depth === 0) return this.finish(p, buf, q + 1, out);
+          }
+          continue;
+        }
+        if (q === n) break;
+        if (nextLf !== -1 && nextLf < q) nextLf = buf.indexOf(LF, q);
+        const close = buf.indexOf(QUOTE, q);
+        if (nextLf !== -1 && (close === -1 || nextLf < close)) {
+          i = nextLf - 1;
+          continue;
+        }
+        if (close === -1) {
+          // The string goes on in the next buffer; an odd run of backslashes here escapes its first byte.
+          escape = backslashesBefore(buf, q, n) % 2 === 1;
+          break;
+        }
+        i = close;
+        if (backslashesBefore(buf, q, close) % 2 === 1) continue;
+        inString = false;
+        if (depth === 0) return this.finish(p, buf, close + 1, out);
       } else if (c === QUOTE) inString = true;
       else if (c === LBRACE || c === LBRACKET) depth++;
       else if (c === RBRACE || c === RBRACKET) {

@@ -1,0 +1,68 @@
+// The KB gates over every built-in entry: schema, fields, ATT&CK, snippets, quoting, bash -n, shellcheck.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkCommands } from '../src/kb/check-commands.js';
+import { loadCatalogue } from '../src/kb/load-kb.js';
+import { readRulesFiles } from '../src/kb/coverage.js';
+import { normaliseRuleName } from '../src/kb/knowledge-base.js';
+import { ROOT, RULES } from './helpers.js';
+
+const { entries, problems } = loadCatalogue(`${ROOT}rules-kb`, 'built-in', 'rules-kb');
+
+interface IndexRule {
+  name: string;
+  file: string;
+  priority: string;
+  source: string;
+  tags: string[];
+  output_fields: string[];
+}
+const index = (JSON.parse(readFileSync(`${RULES}index.json`, 'utf8')) as { rules: IndexRule[] }).rules;
+
+describe('built-in knowledge base', () => {
+  it('passes the schema and every static gate', () => {
+    expect(problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([]);
+    expect(entries.length).toBeGreaterThanOrEqual(242);
+  });
+  it('every command parses with bash -n and passes shellcheck (filled with sample values)', () => {
+    const shell = checkCommands(entries);
+    expect(shell.skipped).toEqual([]);
+    expect(shell.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([]);
+  }, 240_000);
+  it('has an entry for every official rule, with the facts of index.json', () => {
+    const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
+    const missing: string[] = [];
+    const wrong: string[] = [];
+    for (const r of index) {
+      const e = byName.get(normaliseRuleName(r.name));
+      if (!e) {
+        missing.push(r.name);
+        continue;
+      }
+      // The GKE file overrides Disallowed K8s User without restating its facts; the entry follows the main file.
+      if (r.file === 'k8s_audit_rules_gke.yaml') continue;
+      if (e.priority !== r.priority) wrong.push(`${r.name}: priority ${e.priority} vs ${r.priority}`);
+      if (e.source !== r.source) wrong.push(`${r.name}: source ${e.source} vs ${r.source}`);
+      if ([...e.tags].sort().join() !== [...r.tags].sort().join()) wrong.push(`${r.name}: tags`);
+    }
+    expect(missing).toEqual([]);
+    expect(wrong).toEqual([]);
+  });
+  it('kb coverage reads every shared rules file and finds nothing missing', () => {
+    const files = [...new Set(index.map((r) => `${RULES}${r.file}`))];
+    const { rules, problems: p } = readRulesFiles(files);
+    expect(p).toEqual([]);
+    expect(rules.length).toBe(new Set(index.map((r) => r.name)).size);
+    const names = new Set(entries.flatMap((e) => [e.rule, ...e.aliases].map(normaliseRuleName)));
+    expect(rules.filter((r) => !names.has(normaliseRuleName(r.name))).map((r) => r.name)).toEqual([]);
+  });
+  it('each entry claims its rule once, and tuning names macros or lists the rules files define', () => {
+    const defined = new Set<string>();
+    for (const f of new Set(index.map((r) => r.file))) {
+      // `- macro: name`, or `- name: ...`-less forms where `macro:` sits on the item's second line.
+      for (const m of readFileSync(`${RULES}${f}`, 'utf8').matchAll(/^(?:- |  )(?:macro|list): (.+)$/gm)) defined.add((m[1] as string).trim());
+    }
+    const unknown = entries.flatMap((e) => [...(e.tuning?.macros ?? []), ...(e.tuning?.lists ?? [])].filter((n) => !defined.has(n)).map((n) => `${e.file}: ${n}`));
+    expect(unknown).toEqual([]);
+  });
+});
