@@ -30,9 +30,32 @@ function pick(r, list) {
   return list[Math.floor(r() * list.length)];
 }
 
+/**
+ * The workloads alerts come from: 2,000 containers in 600 pods on 40 nodes. Real streams repeat a
+ * few noisy workloads (a skewed pick: most alerts from the first few hundred), not a new container
+ * per alert.
+ */
+function workloads(r) {
+  const out = [];
+  for (let i = 0; i < 2000; i++) {
+    const image = pick(r, IMAGES);
+    const pod = `${image.split('/').pop()}-${(i % 600).toString(36)}${Math.floor(r() * 0xfffff).toString(36)}`;
+    out.push({
+      host: `ip-10-0-${i % 8}-${(i * 7) % 250}`,
+      cid: Math.floor(r() * 0xffffffffffff).toString(16).padStart(12, '0'),
+      image,
+      tag: pick(r, ['latest', '1.27.3', '2.14.1']),
+      ns: pick(r, NAMESPACES),
+      pod,
+    });
+  }
+  return out;
+}
+
 /** Generates `count` NDJSON lines; about 1 in 10,000 is deliberately bad. */
 export function* alertLines(count, seed = 42) {
   const r = rng(seed);
+  const pool = workloads(r);
   let ns = 1795770000000000000n;
   for (let i = 0; i < count; i++) {
     ns += BigInt(Math.floor(r() * 5e7));
@@ -42,7 +65,8 @@ export function* alertLines(count, seed = 42) {
     }
     const secs = ns / 1000000000n;
     const time = `${new Date(Number(secs) * 1000).toISOString().slice(0, 19)}.${String(ns % 1000000000n).padStart(9, '0')}Z`;
-    const host = `ip-10-0-${Math.floor(r() * 8)}-${Math.floor(r() * 250)}`;
+    const w = pool[Math.floor(r() ** 3 * pool.length)];
+    const host = w.host;
     if (r() < 0.08) {
       const user = `user${Math.floor(r() * 40)}@example.com`;
       const pod = `api-${Math.floor(r() * 9000).toString(16)}`;
@@ -61,15 +85,15 @@ export function* alertLines(count, seed = 42) {
     }
     const [rule, priority, tags, message] = pick(r, SYSCALL_RULES);
     const [proc, parent] = pick(r, PROCS);
-    const nsName = pick(r, NAMESPACES);
-    const image = pick(r, IMAGES);
-    const cid = Math.floor(r() * 0xffffffffffff).toString(16).padStart(12, '0');
-    const pod = `${image.split('/').pop()}-${Math.floor(r() * 0xfffff).toString(36)}`;
+    const nsName = w.ns;
+    const image = w.image;
+    const cid = w.cid;
+    const pod = w.pod;
     const cmd = `${proc} ${pick(r, ['-c id', '/etc/shadow', '-il', '--version', 'https://198.51.100.7/x.sh', '-c "uname -a"'])}`;
     const fields = {
       'container.id': cid,
       'container.image.repository': image,
-      'container.image.tag': pick(r, ['latest', '1.27.3', '2.14.1']),
+      'container.image.tag': w.tag,
       'container.name': pod.split('-')[0],
       'evt.arg.flags': 'EXE_WRITABLE|EXE_LOWER_LAYER',
       'evt.time': `@@${ns}@@`,

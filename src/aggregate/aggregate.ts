@@ -1,6 +1,6 @@
 // The streaming fold from enriched alerts to a Report: counters and bounded samples, sorted once at the end.
 import type { Alert, Reject } from '../alert/alert.js';
-import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
+import { CONTEXT_KEYS, contextOf, contextValue, type ContextKey } from '../alert/context.js';
 import { fieldText } from '../alert/field-values.js';
 import { PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
@@ -17,6 +17,8 @@ export const LIMITS = {
   skippedKept: 20,
   topValues: 5,
   topCapacity: 256,
+  /** Distinct workloads (and process/user pairs) counted exactly per rule before the rarest are pruned. */
+  comboCapacity: 4096,
   fieldsPerGroup: 200,
   valuesPerField: 16,
   /** Field values are counted for every alert up to this many per rule, then for 1 in `fieldSampleEvery`. */
@@ -53,6 +55,8 @@ export interface RuleGroup {
   readonly sources: readonly string[];
   readonly match: Match;
   readonly top: Readonly<Record<ContextKey, readonly Counted[]>>;
+  /** True when the rule had more distinct workloads than are counted exactly: top counts are then lower bounds. */
+  readonly topApproximate: boolean;
   readonly fields: readonly FieldSummary[];
   /** How many of the group's alerts the field summaries counted (all, or a sample past 10,000). */
   readonly fieldsCounted: number;
@@ -104,7 +108,13 @@ interface GroupState {
   lastSeen?: string;
   sources: Set<string>;
   match: Match;
-  top: Record<ContextKey, TopK>;
+  /**
+   * Counts per workload (host, namespace, pod, container, image together) and per actor (process,
+   * user together): two counter updates per alert instead of seven; the per-dimension tops are
+   * summed from them at the end.
+   */
+  workloads: TopK;
+  actors: TopK;
   fields: Map<string, { values: TopK; unknown: number }>;
   fieldsCounted: number;
   benign: TopK;
@@ -125,9 +135,55 @@ export interface Aggregator {
 
 const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 
+/** Separates the dimensions in a combination key; alert values may hold anything but this is escaped. */
+const SEP = '\u0000';
+const NONE = '\u0001';
+
+/** The combination key of an alert's context: one string, so counting it is one map update. */
+function comboKey(ctx: readonly (string | undefined)[], from: number, to: number): string {
+  let key = '';
+  for (let i = from; i < to; i++) {
+    const v = ctx[i];
+    // A value that could be read back wrongly (holding the separator, or starting like a marker or a
+    // JSON string) is stored JSON-encoded; everything else as it is.
+    const risky = v !== undefined && (v.includes(SEP) || v.startsWith(NONE) || v.startsWith('"'));
+    key += (i === from ? '' : SEP) + (v === undefined ? NONE : risky ? JSON.stringify(v) : v);
+  }
+  return key;
+}
+
+function splitCombo(key: string): (string | undefined)[] {
+  return key.split(SEP).map((v) => (v === NONE ? undefined : v.startsWith('"') ? (JSON.parse(v) as string) : v));
+}
+
+/** CONTEXT_KEYS up to this index describe the workload; the rest, the actor. */
+const WORKLOAD_DIMS = 5;
+
+/** Sums combination counts into the top values of each dimension. */
+function dimensionTops(workloads: readonly Counted[], actors: readonly Counted[], k: number): Record<ContextKey, Counted[]> {
+  const sums = CONTEXT_KEYS.map(() => new Map<string, number>());
+  const sum = (combos: readonly Counted[], offset: number): void => {
+    for (const c of combos) {
+      splitCombo(c.value).forEach((v, i) => {
+        const m = sums[i + offset];
+        if (v !== undefined && m) m.set(v, (m.get(v) ?? 0) + c.count);
+      });
+    }
+  };
+  sum(workloads, 0);
+  sum(actors, WORKLOAD_DIMS);
+  return Object.fromEntries(
+    CONTEXT_KEYS.map((key, i) => [
+      key,
+      [...(sums[i] ?? new Map<string, number>())]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .slice(0, k)
+        .map(([value, count]) => ({ value, count })),
+    ]),
+  ) as Record<ContextKey, Counted[]>;
+}
+
 function newGroup(e: EnrichedAlert): GroupState {
-  const top = {} as Record<ContextKey, TopK>;
-  for (const k of CONTEXT_KEYS) top[k] = createTopK(LIMITS.topCapacity);
   return {
     rule: e.alert.rule,
     priority: e.alert.priority,
@@ -135,7 +191,8 @@ function newGroup(e: EnrichedAlert): GroupState {
     byPriority: {},
     sources: new Set(),
     match: e.match,
-    top,
+    workloads: createTopK(LIMITS.comboCapacity),
+    actors: createTopK(LIMITS.comboCapacity),
     fields: new Map(),
     fieldsCounted: 0,
     benign: createTopK(64),
@@ -161,6 +218,33 @@ export function createAggregator(): Aggregator {
   let first: string | undefined;
   let last: string | undefined;
   let overflow = 0;
+  // Alerts of one container share its host, namespace, pod and image: the formatted combination is
+  // built once per container and reused, so counting it hashes a string V8 has hashed before.
+  const byContainer = new Map<string, { workload: string; host: string | undefined }>();
+  const actorsSeen = new Map<string, string>();
+  const combosOf = (a: Alert): { workload: string; actor: string; host: string | undefined } => {
+    const cid = a.fields['container.id'];
+    const key = typeof cid === 'string' && cid !== '' && cid !== 'host' && cid !== '<NA>' ? `${a.hostname ?? ''}${SEP}${cid}` : undefined;
+    let w = key === undefined ? undefined : byContainer.get(key);
+    if (!w) {
+      const ctx = contextOf(a);
+      w = { workload: comboKey(ctx, 0, WORKLOAD_DIMS), host: ctx[0] };
+      if (key !== undefined) {
+        if (byContainer.size >= LIMITS.comboCapacity * 4) byContainer.clear();
+        byContainer.set(key, w);
+      }
+    }
+    const proc = fieldText(a.fields['proc.name']);
+    const user = contextValue(a, 'user');
+    const actorKey = proc !== undefined && user !== undefined && !proc.includes(SEP) && !user.includes(SEP) && !proc.startsWith('"') && !proc.startsWith(NONE) && !user.startsWith('"') && !user.startsWith(NONE) ? `${proc}${SEP}${user}` : comboKey([proc, user], 0, 2);
+    let actor = actorsSeen.get(actorKey);
+    if (actor === undefined) {
+      if (actorsSeen.size >= LIMITS.comboCapacity * 4) actorsSeen.clear();
+      actorsSeen.set(actorKey, actorKey);
+      actor = actorKey;
+    }
+    return { workload: w.workload, actor, host: w.host };
+  };
 
   return {
     get alerts() {
@@ -172,8 +256,7 @@ export function createAggregator(): Aggregator {
       byPriority[a.priority]++;
       const source = alertSource(a);
       sources.add(source);
-      const host = contextValue(a, 'host');
-      if (host !== undefined) hosts.add(host);
+      const { workload, actor, host } = combosOf(a);
       if (a.time !== undefined) {
         if (first === undefined || a.time < first) first = a.time;
         if (last === undefined || a.time > last) last = a.time;
@@ -200,10 +283,8 @@ export function createAggregator(): Aggregator {
         if (g.lastSeen === undefined || a.time > g.lastSeen) g.lastSeen = a.time;
       }
       g.sources.add(source);
-      for (const k of CONTEXT_KEYS) {
-        const v = contextValue(a, k);
-        if (v !== undefined) g.top[k].add(v);
-      }
+      g.workloads.add(workload);
+      g.actors.add(actor);
       // Past the first 10,000 alerts of a rule, field values are counted on a 1-in-16 sample: the
       // breakdown keeps its shape, and a million-alert rule does not pay 20 counter updates each.
       const countFields = g.count <= LIMITS.fieldsExactUpTo || g.count % LIMITS.fieldSampleEvery === 0;
@@ -242,7 +323,11 @@ export function createAggregator(): Aggregator {
     },
     finish() {
       if (overflow > 0) notes.push(`${overflow} alerts of rules beyond the first ${LIMITS.groupsKept} are counted under "(other rules)".`);
-      const out: RuleGroup[] = [...groups.values()].map((g) => ({
+      const hostTotals = new Map<string, number>();
+      const out: RuleGroup[] = [...groups.values()].map((g) => {
+        const top = dimensionTops(g.workloads.top(Number.MAX_SAFE_INTEGER), g.actors.top(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+        for (const h of top.host) hostTotals.set(h.value, (hostTotals.get(h.value) ?? 0) + h.count);
+        return {
         rule: g.rule,
         priority: g.priority,
         count: g.count,
@@ -251,7 +336,8 @@ export function createAggregator(): Aggregator {
         ...(g.lastSeen ? { lastSeen: g.lastSeen } : {}),
         sources: [...g.sources].sort(),
         match: g.match,
-        top: Object.fromEntries(CONTEXT_KEYS.map((k) => [k, g.top[k].top(LIMITS.topValues)])) as Record<ContextKey, Counted[]>,
+        top: Object.fromEntries(CONTEXT_KEYS.map((k) => [k, top[k].slice(0, LIMITS.topValues)])) as Record<ContextKey, Counted[]>,
+        topApproximate: g.workloads.approximate || g.actors.approximate,
         fields: [...g.fields]
           .map(([name, f]) => ({ name, distinct: f.values.distinct, unknown: f.unknown, top: f.values.top(3), approximate: f.values.approximate }))
           .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
@@ -259,7 +345,9 @@ export function createAggregator(): Aggregator {
         benign: g.benign.top(10),
         sample: g.sample,
         fromText: g.fromText,
-      }));
+      };
+      });
+      for (const [h, n] of hostTotals) hosts.add(h, n);
       out.sort((x, y) => priorityRank(x.priority) - priorityRank(y.priority) || y.count - x.count || (x.rule < y.rule ? -1 : x.rule > y.rule ? 1 : 0));
       return {
         schemaVersion: SCHEMA_VERSION,

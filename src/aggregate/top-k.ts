@@ -23,6 +23,18 @@ interface Cell {
   n: number;
 }
 
+/** The index of the first count above `t` in an ascending array (its length when there is none). */
+function nextAbove(sorted: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 function byCount(a: [string, Cell], b: [string, Cell]): number {
   return b[1].n - a[1].n || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
@@ -54,11 +66,19 @@ export function createTopK(capacity: number): TopK {
       }
       distinctSeen++;
       if (counts.size >= limit) {
-        const kept = [...counts].sort(byCount).slice(0, capacity);
-        counts = new Map(kept);
+        // Keep the `capacity` highest counts. The threshold comes from a numeric sort of the counts
+        // alone (no string comparisons); ties at the threshold keep the earliest-seen values.
+        const sorted = Float64Array.from(counts.values(), (c) => c.n).sort();
+        const threshold = sorted[sorted.length - capacity] as number;
+        let room = capacity - (sorted.length - nextAbove(sorted, threshold));
+        for (const [k, c] of counts) {
+          if (c.n > threshold) continue;
+          if (c.n === threshold && room > 0) room--;
+          else counts.delete(k);
+        }
         pruned = true;
         prunes++;
-        if (prunes >= 4 && (kept[0]?.[1].n ?? 0) <= 1) unique = true;
+        if (prunes >= 4 && (sorted[sorted.length - 1] ?? 0) <= 1) unique = true;
       }
       counts.set(value, { n });
     },

@@ -46,3 +46,8 @@ export function contextValue(alert: Alert, key: ContextKey): string | undefined 
   }
   return first(alert, SOURCES[key]);
 }
+
+/** All dimensions of an alert at once, in CONTEXT_KEYS order (undefined where unknown). */
+export function contextOf(alert: Alert): (string | undefined)[] {
+  return CONTEXT_KEYS.map((k) => contextValue(alert, k));
+}

@@ -138,18 +138,13 @@ export function checkShape(value: unknown, limits: JsonLimits, depth = 1): strin
 const RAW_NUMBER = /\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
 
 /**
- * Replaces suspicious numbers among an object's own values by the digits written after their key,
- * when the key occurs once in the text. Returns false when that cannot be done for sure (an escaped
- * or repeated key, or a suspicious number deeper down): the caller then parses the careful way.
+ * Replaces the suspicious numbers at `keys` by the digits written after the key, when the key occurs
+ * once in the text. Returns false when that cannot be done for sure (a repeated key, or the digits do
+ * not match): the caller then parses the careful way.
  */
-function repairShallow(obj: Record<string, unknown>, text: string, unique: boolean): boolean {
-  for (const k in obj) {
-    const v = obj[k];
-    if (v !== null && typeof v === 'object') {
-      if (hasSuspicious(v)) return false;
-      continue;
-    }
-    if (!suspicious(v)) continue;
+function repairKeys(obj: Record<string, unknown>, keys: readonly string[], text: string, unique: boolean): boolean {
+  for (const k of keys) {
+    const v = obj[k] as number;
     const needle = PLAIN_KEY.test(k) ? `"${k}":` : `${JSON.stringify(k)}:`;
     const at = text.indexOf(needle);
     // When nothing else in the record can hold this key, its first occurrence is the one.
@@ -204,22 +199,29 @@ export function parseJsonText(text: string): JsonResult {
     const v = rec[k];
     if (k === 'output_fields' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       fields = v as Record<string, unknown>;
-      continue;
+    } else if (typeof v === 'number') {
+      if (suspicious(v)) fine = false;
+    } else if (v !== null && typeof v === 'object') {
+      if (hasSuspicious(v)) fine = false;
+      if (holdsObjects(v)) unique = false;
     }
-    if (hasSuspicious(v)) {
-      fine = false;
-      break;
-    }
-    if (holdsObjects(v)) unique = false;
   }
   if (fine && fields) {
+    // One pass over the fields: the common record has no suspicious number and stops here.
+    let found: string[] | undefined;
     for (const k in fields) {
-      if (holdsObjects(fields[k]) || Object.prototype.hasOwnProperty.call(rec, k)) {
-        unique = false;
-        break;
+      const v = fields[k];
+      if (typeof v === 'number') {
+        if (suspicious(v)) (found ??= []).push(k);
+      } else if (v !== null && typeof v === 'object') {
+        if (hasSuspicious(v)) fine = false;
+        if (holdsObjects(v)) unique = false;
       }
     }
-    fine = repairShallow(fields, text, unique);
+    if (fine && found) {
+      for (const k of found) if (Object.prototype.hasOwnProperty.call(rec, k)) unique = false;
+      fine = repairKeys(fields, found, text, unique);
+    }
   }
   if (fine) return { ok: true, value };
   const careful = protectNumbers(text);

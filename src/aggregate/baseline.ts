@@ -1,0 +1,256 @@
+// Comparison with an earlier JSON report: which alert signatures and rules are new, known or gone.
+import { z } from 'zod';
+import type { Alert } from '../alert/alert.js';
+import { contextValue } from '../alert/context.js';
+import { fieldText } from '../alert/field-values.js';
+import { atOrAbove, parsePriority, PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
+import type { EnrichedAlert } from '../enrich/enrich.js';
+import { InputError } from '../errors.js';
+import { alertSource } from '../kb/match-entry.js';
+
+/** A rule and the context that stays the same across restarts: no pod names, container ids or times. */
+export interface Signature {
+  readonly rule: string;
+  /** The image repository without tag or digest. */
+  readonly image: string | null;
+  readonly namespace: string | null;
+  readonly process: string | null;
+  readonly user: string | null;
+}
+
+/** A signature with how often and how severely it fired; the shape of the JSON report's `signatures`. */
+export interface SignatureCount extends Signature {
+  readonly priority: Priority;
+  readonly count: number;
+}
+
+/** A baseline report, read and validated. */
+export interface Baseline {
+  readonly file: string;
+  /** Duplicates merged (counts summed, highest priority kept). */
+  readonly signatures: readonly SignatureCount[];
+}
+
+/** `new`: not in the baseline; `known`: in both; `gone`: in the baseline, not now. */
+export const BASELINE_STATES = ['new', 'known', 'gone'] as const;
+export type BaselineState = (typeof BASELINE_STATES)[number];
+
+/** One signature compared with the baseline. */
+export interface SignatureComparison {
+  readonly sig: Signature;
+  readonly state: BaselineState;
+  /** The current priority, else the baseline's. */
+  readonly priority: Priority;
+  /** Alerts now (0 when gone). */
+  readonly count: number;
+  /** Alerts in the baseline (0 when new). */
+  readonly baselineCount: number;
+}
+
+/** The whole comparison, sorted by state (new, known, gone), then priority, count and signature. */
+export interface Comparison {
+  readonly signatures: readonly SignatureComparison[];
+  /** Rule groups by state, then rule. */
+  readonly rules: readonly { readonly rule: string; readonly state: BaselineState }[];
+  /** Alerts whose signature the tracker had no room for: they could not be compared. */
+  readonly untracked: number;
+  readonly untrackedPriority?: Priority;
+}
+
+/** Strips the tag and digest from an image reference, keeping a registry port (`host:5000/app:1` → `host:5000/app`). */
+export function imageRepository(image: string): string {
+  const noDigest = image.replace(/@.*$/, '');
+  return noDigest.replace(/:[^/:]*$/, '');
+}
+
+/** The signature of an alert: rule, image repository, namespace, process and user (null when unknown). */
+export function signatureOf(a: Alert): Signature {
+  const image = fieldText(a.fields['container.image.repository']) ?? fieldText(a.fields['ka.req.pod.containers.image']);
+  return {
+    rule: a.rule,
+    image: image === undefined ? null : imageRepository(image),
+    namespace: contextValue(a, 'namespace') ?? null,
+    process: contextValue(a, 'process') ?? null,
+    user: contextValue(a, 'user') ?? null,
+  };
+}
+
+/** A string that is equal for equal signatures and different otherwise (JSON, so no separator can collide). */
+export function signatureKey(sig: Signature): string {
+  return JSON.stringify([sig.rule, sig.image, sig.namespace, sig.process, sig.user]);
+}
+
+function plain(s: Signature): Signature {
+  return { rule: s.rule, image: s.image, namespace: s.namespace, process: s.process, user: s.user };
+}
+
+function compareText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Counts signatures of the current run, with a bound on memory. */
+export interface SignatureTracker {
+  add(e: EnrichedAlert): void;
+  /** Signatures by rule, then key. */
+  finish(): SignatureCount[];
+  /** Alerts of new signatures that arrived once `max` signatures were held: not counted in `finish()`. */
+  readonly overflow: number;
+  /** The highest priority among those alerts. */
+  readonly overflowPriority: Priority | undefined;
+}
+
+/**
+ * Creates a tracker for at most `max` distinct signatures. Falco's own notices (source `internal`,
+ * such as event drops) are not detections and have no signature.
+ */
+export function createSignatureTracker(max = 20_000): SignatureTracker {
+  const seen = new Map<string, { sig: Signature; priority: Priority; count: number }>();
+  let overflow = 0;
+  let overflowPriority: Priority | undefined;
+  return {
+    add(e) {
+      const a = e.alert;
+      if (alertSource(a) === 'internal') return;
+      const sig = signatureOf(a);
+      const key = signatureKey(sig);
+      const s = seen.get(key);
+      if (s) {
+        s.count++;
+        if (priorityRank(a.priority) < priorityRank(s.priority)) s.priority = a.priority;
+      } else if (seen.size < max) {
+        seen.set(key, { sig, priority: a.priority, count: 1 });
+      } else {
+        overflow++;
+        if (overflowPriority === undefined || priorityRank(a.priority) < priorityRank(overflowPriority)) overflowPriority = a.priority;
+      }
+    },
+    finish() {
+      return [...seen]
+        .sort((x, y) => compareText(x[1].sig.rule, y[1].sig.rule) || compareText(x[0], y[0]))
+        .map(([, s]) => ({ ...s.sig, priority: s.priority, count: s.count }));
+    },
+    get overflow() {
+      return overflow;
+    },
+    get overflowPriority() {
+      return overflowPriority;
+    },
+  };
+}
+
+const PRIORITY_LIST = `${PRIORITIES[0]}…${PRIORITIES[PRIORITIES.length - 1]}`;
+const optionalText = z
+  .string({ error: 'expected a string or null' })
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
+
+/** One entry of a report's `signatures` array. */
+export const baselineSignatureSchema = z.object({
+  rule: z.string({ error: 'expected the rule name as a string' }).min(1, 'expected a rule name'),
+  image: optionalText,
+  namespace: optionalText,
+  process: optionalText,
+  user: optionalText,
+  priority: z
+    .string({ error: `expected one of ${PRIORITY_LIST}` })
+    .refine((p) => parsePriority(p) !== undefined, { error: `expected one of ${PRIORITY_LIST}` })
+    .transform((p) => parsePriority(p) as Priority),
+  count: z.number({ error: 'expected a count' }).int('expected a whole count').nonnegative('expected a count of 0 or more'),
+});
+
+/** The part of a falco-report JSON report that a baseline needs; other keys are ignored. */
+export const baselineSchema = z.looseObject(
+  {
+    schemaVersion: z.literal(1, { error: 'expected schemaVersion 1 (a report from falco-report --format json)' }),
+    signatures: z.array(baselineSignatureSchema, { error: 'expected an array of alert signatures (written by falco-report --format json)' }),
+  },
+  { error: 'expected a JSON report object written by falco-report --format json' },
+);
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}..."` : s;
+}
+
+/**
+ * Reads a baseline: a JSON report written earlier by `falco-report --format json`. Throws InputError
+ * `FILE: [path: ]what was expected, found what was found` when it is not one.
+ */
+export function readBaseline(text: string, file: string): Baseline {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new InputError(`${file}: expected a JSON report written by falco-report --format json, found text that is not JSON (${why})`);
+  }
+  const parsed = baselineSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.map(String).join('.') ?? '';
+    const found = issue?.path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), value);
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})` : '';
+    throw new InputError(`${file}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}, found ${describe(found)}${more}`);
+  }
+  const merged = new Map<string, SignatureCount>();
+  for (const s of parsed.data.signatures) {
+    const key = signatureKey(s);
+    const was = merged.get(key);
+    merged.set(key, was ? { ...was, count: was.count + s.count, priority: priorityRank(s.priority) < priorityRank(was.priority) ? s.priority : was.priority } : s);
+  }
+  return { file, signatures: [...merged.values()] };
+}
+
+const STATE_ORDER: Readonly<Record<BaselineState, number>> = { new: 0, known: 1, gone: 2 };
+
+/**
+ * Marks each signature and rule of the current run, and of the baseline, as new, known or gone.
+ * `untracked` is the tracker's overflow: alerts whose signatures could not be held, and so not compared.
+ */
+export function compareWithBaseline(current: readonly SignatureCount[], baseline: Baseline, untracked?: { count: number; priority?: Priority }): Comparison {
+  const before = new Map(baseline.signatures.map((s) => [signatureKey(s), s]));
+  const now = new Map<string, SignatureCount>();
+  for (const s of current) now.set(signatureKey(s), s);
+  const out: (SignatureComparison & { key: string })[] = [];
+  for (const [key, s] of now) {
+    const b = before.get(key);
+    out.push({ key, sig: plain(s), state: b ? 'known' : 'new', priority: s.priority, count: s.count, baselineCount: b?.count ?? 0 });
+  }
+  for (const [key, b] of before) {
+    if (!now.has(key)) out.push({ key, sig: plain(b), state: 'gone', priority: b.priority, count: 0, baselineCount: b.count });
+  }
+  out.sort(
+    (x, y) =>
+      STATE_ORDER[x.state] - STATE_ORDER[y.state] ||
+      priorityRank(x.priority) - priorityRank(y.priority) ||
+      y.count + y.baselineCount - (x.count + x.baselineCount) ||
+      compareText(x.key, y.key),
+  );
+  const rulesNow = new Set([...now.values()].map((s) => s.rule));
+  const rulesBefore = new Set(baseline.signatures.map((s) => s.rule));
+  const rules = [...new Set([...rulesNow, ...rulesBefore])]
+    .map((rule) => ({ rule, state: (rulesNow.has(rule) ? (rulesBefore.has(rule) ? 'known' : 'new') : 'gone') as BaselineState }))
+    .sort((x, y) => STATE_ORDER[x.state] - STATE_ORDER[y.state] || compareText(x.rule, y.rule));
+  return {
+    signatures: out.map(({ key: _key, ...c }) => c),
+    rules,
+    untracked: untracked?.count ?? 0,
+    ...(untracked?.priority !== undefined && untracked.count > 0 ? { untrackedPriority: untracked.priority } : {}),
+  };
+}
+
+/**
+ * How many new signatures are at or above `priority`: `--fail-on-new PRIORITY` exits 1 when this is
+ * above 0. Signatures the tracker had no room for count as one more when their highest priority is at
+ * or above it: they could not be shown to be known, and a gate should fail closed.
+ */
+export function newAtOrAbove(comparison: Comparison, priority: Priority): number {
+  const n = comparison.signatures.filter((s) => s.state === 'new' && atOrAbove(s.priority, priority)).length;
+  const unknown = comparison.untrackedPriority !== undefined && atOrAbove(comparison.untrackedPriority, priority) ? 1 : 0;
+  return n + unknown;
+}

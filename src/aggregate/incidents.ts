@@ -1,0 +1,539 @@
+// Streaming incident building: alerts of one workload close together in time become one scored incident.
+import type { Alert } from '../alert/alert.js';
+import { contextValue } from '../alert/context.js';
+import { alertHost, fieldText } from '../alert/field-values.js';
+import { priorityRank, type Priority } from '../alert/priority.js';
+import type { EnrichedAlert } from '../enrich/enrich.js';
+import { TACTICS } from '../kb/schema.js';
+import { alertSource } from '../kb/match-entry.js';
+import type { Counted } from './top-k.js';
+
+/** An ATT&CK tactic short name; TACTICS lists them in kill-chain order. */
+export type Tactic = (typeof TACTICS)[number];
+
+/** What an incident is about, most specific first. */
+export const WORKLOAD_KINDS = ['container', 'pod', 'host', 'principal', 'unknown'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** The workload an alert belongs to: a container id, `namespace/pod`, a host, or an audit principal. */
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly value: string;
+}
+
+/** One line of an incident's timeline; consecutive repeats of the same rule and action are folded into `count`. */
+export interface TimelineEntry {
+  readonly time?: string;
+  /** The time of the last folded repeat, when there were repeats. */
+  readonly lastTime?: string;
+  readonly rule: string;
+  readonly priority: Priority;
+  /** One line from the alert: the command line, the file or connection, or the audit verb and target. */
+  readonly what: string;
+  readonly count: number;
+}
+
+/** One term of the risk score, in words, so that the score can be explained and argued with. */
+export interface RiskFactor {
+  readonly points: number;
+  readonly reason: string;
+}
+
+/** Alerts of one workload that followed each other within the incident window, with a risk score. */
+export interface Incident {
+  /** `inc-1`, `inc-2`, ... in the order the incidents' first alerts arrived. */
+  readonly id: string;
+  readonly workload: Workload;
+  readonly host?: string;
+  readonly namespace?: string;
+  readonly pod?: string;
+  /** The container as people read it: `name (id)` when both are known. */
+  readonly container?: string;
+  readonly image?: string;
+  readonly sources: readonly string[];
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  readonly alerts: number;
+  /** The highest priority among the alerts. */
+  readonly priority: Priority;
+  readonly byPriority: Readonly<Partial<Record<Priority, number>>>;
+  /** Distinct rules with their alert counts, most first (at most LIMITS.rulesKept). */
+  readonly rules: readonly Counted[];
+  /** Alerts of rules beyond the ones kept in `rules`. */
+  readonly otherRuleAlerts: number;
+  /** ATT&CK tactics of the matched KB entries, in kill-chain order. */
+  readonly tactics: readonly Tactic[];
+  /** The longest run of tactics that advanced along the kill chain as time went on (empty when none did). */
+  readonly progression: readonly Tactic[];
+  /** 0–100: the sum of `riskFactors`, clamped. */
+  readonly risk: number;
+  readonly riskFactors: readonly RiskFactor[];
+  /** Alerts whose KB entry had a benign pattern that matched them. */
+  readonly benignAlerts: number;
+  readonly timeline: readonly TimelineEntry[];
+  /** Alerts left out of the middle of a long timeline: they fall before `timeline[at]`. */
+  readonly timelineOmitted?: { readonly at: number; readonly alerts: number };
+}
+
+/** What the tracker hands to the report. */
+export interface IncidentReport {
+  /** Every incident that was opened, including those not kept in `incidents`. */
+  readonly total: number;
+  /** Incidents closed early because `maxOpen` incidents were open (a later alert starts a new one). */
+  readonly evicted: number;
+  /** The highest-risk incidents (at most `keepTop`), by risk, then first seen, then id. */
+  readonly incidents: readonly Incident[];
+}
+
+/** Options of the tracker; `windowMs` is `--incident-window`. */
+export interface IncidentOptions {
+  readonly windowMs: number;
+  /** Open incidents kept at once; the least recently updated is closed to make room. */
+  readonly maxOpen?: number;
+  /** Closed incidents kept for the report, the highest-risk first. */
+  readonly keepTop?: number;
+  /** Namespaces whose compromise reaches the cluster or the detector itself. */
+  readonly sensitiveNamespaces?: readonly string[];
+}
+
+/** The default `--incident-window`: 10 minutes. */
+export const DEFAULT_INCIDENT_WINDOW_MS = 10 * 60 * 1000;
+
+/** kube-system and kube-public hold the control plane's workloads; `falco` is where Falco itself runs. */
+export const SENSITIVE_NAMESPACES = ['kube-system', 'kube-public', 'falco'] as const;
+
+/** Bounds that keep the tracker's memory flat. */
+export const INCIDENT_LIMITS = {
+  maxOpen: 10_000,
+  keepTop: 200,
+  rulesKept: 32,
+  timelineHead: 40,
+  timelineTail: 10,
+  whatLength: 160,
+  benignPatternsNamed: 3,
+} as const;
+
+/**
+ * The risk weights. The score is the sum of the terms below, clamped to 0–100:
+ * - highest priority: Emergency 40, Alert 35, Critical 30, Error 25, Warning 20, Notice 10, Informational 5, Debug 0;
+ * - distinct rules: +5 for each rule beyond the first, at most +15;
+ * - distinct ATT&CK tactics: +5 for each tactic beyond the first, at most +15;
+ * - kill-chain progression: +12 for each step to a later tactic first seen in a later alert
+ *   (execution, then credential-access, then command-and-control is two steps), at most +24;
+ * - root: +10 when any alert ran as user root or uid 0;
+ * - privileged: +10 when any alert came from a privileged container (or an audited privileged pod spec);
+ * - sensitive namespace: +10 when any alert is in kube-system, kube-public or falco;
+ * - benign: minus half of the positive total times the share of alerts that matched a benign pattern
+ *   (an incident whose every alert is a known false positive keeps half its score).
+ */
+export const RISK_WEIGHTS = {
+  priority: { Emergency: 40, Alert: 35, Critical: 30, Error: 25, Warning: 20, Notice: 10, Informational: 5, Debug: 0 },
+  perExtraRule: 5,
+  maxRules: 15,
+  perExtraTactic: 5,
+  maxTactics: 15,
+  perProgressionStep: 12,
+  maxProgression: 24,
+  root: 10,
+  privileged: 10,
+  sensitiveNamespace: 10,
+  benignFactor: 0.5,
+} as const satisfies { priority: Record<Priority, number> } & Record<string, unknown>;
+
+const AUDIT_PRINCIPAL_FIELDS = ['ka.user.name', 'ct.user', 'gcp.user', 'github.user', 'okta.actor.name'] as const;
+
+/**
+ * The workload an alert belongs to: its container (container.id, unless "host"); else its pod
+ * (`namespace/pod` from k8s.pod.name); else, for syscall events outside a container, its host; else,
+ * for audit sources, the principal that acted (ka.user.name, ct.user, gcp.user, github.user,
+ * okta.actor.name); else `unknown`. An audit event about a pod is keyed on who acted, not on the pod:
+ * in an audit log the actor is the story.
+ */
+export function workloadOf(a: Alert): Workload {
+  const f = a.fields;
+  const id = fieldText(f['container.id']);
+  if (id !== undefined && id !== 'host') return { kind: 'container', value: id };
+  const pod = fieldText(f['k8s.pod.name']);
+  if (pod !== undefined) return { kind: 'pod', value: `${fieldText(f['k8s.ns.name']) ?? '<unknown namespace>'}/${pod}` };
+  const source = alertSource(a);
+  if (source === 'syscall' || source === 'internal') {
+    const host = alertHost(a);
+    if (host !== undefined) return { kind: 'host', value: host };
+  }
+  for (const name of AUDIT_PRINCIPAL_FIELDS) {
+    const v = fieldText(f[name]);
+    if (v !== undefined) return { kind: 'principal', value: v };
+  }
+  return { kind: 'unknown', value: 'unknown' };
+}
+
+/** A map key for a workload. */
+export function workloadKey(w: Workload): string {
+  return `${w.kind}\u0000${w.value}`;
+}
+
+function oneLine(text: string, max: number = INCIDENT_LIMITS.whatLength): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+function joinKnown(parts: readonly (string | undefined)[]): string {
+  return parts.filter((p): p is string => p !== undefined && p !== '').join(' ');
+}
+
+/**
+ * One line saying what the alert shows happened: `who verb target` for audit and cloud sources; for
+ * system calls the command line (else the process), then `→ evt.type fd.name` when a file or connection
+ * is involved; else the output text without its time and priority, else the rule name.
+ */
+export function whatHappened(a: Alert): string {
+  const t = (name: string): string | undefined => fieldText(a.fields[name]);
+  let what = '';
+  switch (alertSource(a)) {
+    case 'k8s_audit': {
+      const res = t('ka.target.resource');
+      const sub = t('ka.target.subresource');
+      const ns = t('ka.target.namespace');
+      const name = t('ka.target.name');
+      const target = joinKnown([res && sub ? `${res}/${sub}` : res, name ? `${ns ? `${ns}/` : ''}${name}` : ns]);
+      what = joinKnown([t('ka.user.name'), t('ka.verb'), target || t('ka.uri')]);
+      break;
+    }
+    case 'aws_cloudtrail':
+      what = joinKnown([t('ct.user'), t('ct.name'), t('ct.request.name') ?? t('ct.request.functionname') ?? t('ct.request.username')]);
+      break;
+    case 'gcp_auditlog':
+      what = joinKnown([t('gcp.user'), t('gcp.methodName'), t('gcp.resourceName')]);
+      break;
+    case 'github': {
+      const type = t('github.type');
+      const action = t('github.action');
+      what = joinKnown([t('github.user'), type && action ? `${type}.${action}` : (type ?? action), t('github.repo') ?? t('github.repo.name')]);
+      break;
+    }
+    case 'okta':
+      what = joinKnown([t('okta.actor.name'), t('okta.evt.type'), t('okta.target.user.name') ?? t('okta.target.group.name') ?? t('okta.target.app.alternateid')]);
+      break;
+    default: {
+      const proc = t('proc.cmdline') ?? t('proc.name');
+      const fd = t('fd.name') ?? t('fs.path.name');
+      const io = fd ? joinKnown([t('evt.type'), fd]) : undefined;
+      what = proc && io ? `${proc} → ${io}` : (proc ?? io ?? '');
+    }
+  }
+  if (what === '' && a.output) what = a.output.replace(/^\S+: (Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) /i, '');
+  return oneLine(what || a.rule);
+}
+
+function isRoot(a: Alert): boolean {
+  return fieldText(a.fields['user.name']) === 'root' || fieldText(a.fields['user.uid']) === '0';
+}
+
+const PRIVILEGED_FIELDS = ['container.privileged', 'ka.req.pod.containers.privileged', 'ka.req.container.privileged'] as const;
+
+function isPrivileged(a: Alert): boolean {
+  return PRIVILEGED_FIELDS.some((n) => (fieldText(a.fields[n]) ?? '').split(',').includes('true'));
+}
+
+/** When a tactic was first seen: stream time, then arrival, so that one alert's tactics tie. */
+interface Order {
+  ms: number;
+  seq: number;
+}
+
+function before(x: Order, y: Order): boolean {
+  return x.ms < y.ms || (x.ms === y.ms && x.seq < y.seq);
+}
+
+interface MutableEntry {
+  time: string | undefined;
+  lastTime: string | undefined;
+  rule: string;
+  priority: Priority;
+  what: string;
+  count: number;
+}
+
+interface State {
+  seq: number;
+  workload: Workload;
+  host?: string;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  image?: string;
+  sources: Set<string>;
+  firstMs?: number;
+  lastMs?: number;
+  firstTime?: string;
+  lastTime?: string;
+  alerts: number;
+  priority: Priority;
+  byPriority: Partial<Record<Priority, number>>;
+  rules: Map<string, number>;
+  otherRuleAlerts: number;
+  tactics: Map<Tactic, Order>;
+  root: number;
+  privileged: number;
+  sensitiveNamespace?: string;
+  benign: number;
+  benignPatterns: Set<string>;
+  head: MutableEntry[];
+  tail: MutableEntry[];
+  omitted: number;
+}
+
+const KILL_CHAIN_INDEX = new Map<Tactic, number>(TACTICS.map((t, i) => [t, i]));
+
+/** The longest chain of tactics that are later both in the kill chain and in time. */
+export function killChainProgression(firstSeen: ReadonlyMap<Tactic, Order>): Tactic[] {
+  const seen = [...firstSeen].sort((x, y) => (before(x[1], y[1]) ? -1 : before(y[1], x[1]) ? 1 : (KILL_CHAIN_INDEX.get(x[0]) ?? 0) - (KILL_CHAIN_INDEX.get(y[0]) ?? 0)));
+  const best: number[] = [];
+  const prev: number[] = [];
+  let end = -1;
+  for (let i = 0; i < seen.length; i++) {
+    const [ti, oi] = seen[i] as [Tactic, Order];
+    best[i] = 1;
+    prev[i] = -1;
+    for (let j = 0; j < i; j++) {
+      const [tj, oj] = seen[j] as [Tactic, Order];
+      if (before(oj, oi) && (KILL_CHAIN_INDEX.get(tj) ?? 0) < (KILL_CHAIN_INDEX.get(ti) ?? 0) && (best[j] as number) + 1 > (best[i] as number)) {
+        best[i] = (best[j] as number) + 1;
+        prev[i] = j;
+      }
+    }
+    if (end < 0 || (best[i] as number) > (best[end] as number)) end = i;
+  }
+  const chain: Tactic[] = [];
+  for (let i = end; i >= 0; i = prev[i] as number) chain.unshift((seen[i] as [Tactic, Order])[0]);
+  return chain.length > 1 ? chain : [];
+}
+
+/** Scores an incident from its counters; the factors say why, in words. */
+function score(s: State, progression: readonly Tactic[], tactics: readonly Tactic[]): { risk: number; factors: RiskFactor[] } {
+  const W = RISK_WEIGHTS;
+  const factors: RiskFactor[] = [];
+  const add = (points: number, reason: string): void => {
+    if (points !== 0) factors.push({ points, reason });
+  };
+  add(W.priority[s.priority], `highest priority ${s.priority}`);
+  const rules = s.rules.size + (s.otherRuleAlerts > 0 ? 1 : 0);
+  if (rules > 1) add(Math.min(W.maxRules, W.perExtraRule * (rules - 1)), `${rules}${s.otherRuleAlerts > 0 ? ' or more' : ''} distinct rules`);
+  if (tactics.length > 1) add(Math.min(W.maxTactics, W.perExtraTactic * (tactics.length - 1)), `${tactics.length} ATT&CK tactics (${tactics.join(', ')})`);
+  if (progression.length > 1) {
+    add(Math.min(W.maxProgression, W.perProgressionStep * (progression.length - 1)), `kill-chain progression in time order: ${progression.join(' → ')}`);
+  }
+  if (s.root > 0) add(W.root, `ran as root (${s.root} of ${s.alerts} alerts)`);
+  if (s.privileged > 0) add(W.privileged, `privileged container (${s.privileged} of ${s.alerts} alerts)`);
+  if (s.sensitiveNamespace !== undefined) add(W.sensitiveNamespace, `sensitive namespace ${s.sensitiveNamespace}`);
+  const positive = factors.reduce((n, f) => n + f.points, 0);
+  if (s.benign > 0) {
+    const share = s.benign / s.alerts;
+    const patterns = [...s.benignPatterns].join('; ');
+    add(-Math.round(positive * W.benignFactor * share), `${s.benign} of ${s.alerts} alerts matched a benign pattern (${patterns})`);
+  }
+  const total = factors.reduce((n, f) => n + f.points, 0);
+  return { risk: Math.max(0, Math.min(100, total)), factors };
+}
+
+function freeze(e: MutableEntry): TimelineEntry {
+  return { ...(e.time ? { time: e.time } : {}), ...(e.lastTime ? { lastTime: e.lastTime } : {}), rule: e.rule, priority: e.priority, what: e.what, count: e.count };
+}
+
+function close(s: State): Incident & { firstMs?: number; seq: number } {
+  const tactics = [...s.tactics.keys()].sort((x, y) => (KILL_CHAIN_INDEX.get(x) ?? 0) - (KILL_CHAIN_INDEX.get(y) ?? 0));
+  const progression = killChainProgression(s.tactics);
+  const { risk, factors } = score(s, progression, tactics);
+  const rules = [...s.rules].map(([value, count]) => ({ value, count })).sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
+  return {
+    id: `inc-${s.seq}`,
+    workload: s.workload,
+    ...(s.host !== undefined ? { host: s.host } : {}),
+    ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+    ...(s.pod !== undefined ? { pod: s.pod } : {}),
+    ...(s.container !== undefined ? { container: s.container } : {}),
+    ...(s.image !== undefined ? { image: s.image } : {}),
+    sources: [...s.sources].sort(),
+    ...(s.firstTime !== undefined ? { firstSeen: s.firstTime } : {}),
+    ...(s.lastTime !== undefined ? { lastSeen: s.lastTime } : {}),
+    alerts: s.alerts,
+    priority: s.priority,
+    byPriority: s.byPriority,
+    rules,
+    otherRuleAlerts: s.otherRuleAlerts,
+    tactics,
+    progression,
+    risk,
+    riskFactors: factors,
+    benignAlerts: s.benign,
+    timeline: [...s.head, ...s.tail].map(freeze),
+    ...(s.omitted > 0 ? { timelineOmitted: { at: s.head.length, alerts: s.omitted } } : {}),
+    // Sort keys, dropped before the report leaves the tracker.
+    ...(s.firstMs !== undefined ? { firstMs: s.firstMs } : {}),
+    seq: s.seq,
+  };
+}
+
+type Closed = ReturnType<typeof close>;
+
+function byRisk(x: Closed, y: Closed): number {
+  return y.risk - x.risk || (x.firstMs ?? Infinity) - (y.firstMs ?? Infinity) || x.seq - y.seq;
+}
+
+/**
+ * Creates the incident tracker. An alert joins the open incident of its workload when its time is
+ * within `windowMs` of that incident's alerts (for input in time order: of its last alert); otherwise the
+ * open incident is closed and a new one starts. Alerts without a full date (text lines with only a time
+ * of day) cannot be placed in time: they join the workload's open incident in arrival order, or open one.
+ * Input is expected in roughly the order Falco wrote it; an alert far out of order starts a new incident.
+ * Memory is bounded: at most `maxOpen` open incidents (the least recently updated is closed to make
+ * room, and open incidents whose window has passed are closed as the stream moves on), a timeline of
+ * the first 40 and last 10 entries, at most 32 rules each, and the `keepTop` highest-risk closed incidents.
+ * Alerts from Falco itself (source `internal`) are data-quality notices, not incidents, and are skipped.
+ */
+export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedAlert): void; finish(): IncidentReport } {
+  const windowMs = opts.windowMs;
+  const maxOpen = Math.max(1, opts.maxOpen ?? INCIDENT_LIMITS.maxOpen);
+  const keepTop = Math.max(1, opts.keepTop ?? INCIDENT_LIMITS.keepTop);
+  const sensitive = new Set(opts.sensitiveNamespaces ?? SENSITIVE_NAMESPACES);
+  // Insertion order is update order: the first entry is the least recently updated.
+  const open = new Map<string, State>();
+  let closed: Closed[] = [];
+  let total = 0;
+  let evicted = 0;
+  let latestMs = -Infinity;
+
+  const retire = (key: string, s: State): void => {
+    open.delete(key);
+    closed.push(close(s));
+    if (closed.length >= keepTop * 2) closed = closed.sort(byRisk).slice(0, keepTop);
+  };
+
+  const start = (key: string, workload: Workload): State => {
+    if (open.size >= maxOpen) {
+      const [k, s] = open.entries().next().value as [string, State];
+      retire(k, s);
+      evicted++;
+    }
+    total++;
+    const s: State = {
+      seq: total,
+      workload,
+      sources: new Set(),
+      alerts: 0,
+      priority: 'Debug',
+      byPriority: {},
+      rules: new Map(),
+      otherRuleAlerts: 0,
+      tactics: new Map(),
+      root: 0,
+      privileged: 0,
+      benign: 0,
+      benignPatterns: new Set(),
+      head: [],
+      tail: [],
+      omitted: 0,
+    };
+    open.set(key, s);
+    return s;
+  };
+
+  const fits = (s: State, ms: number | undefined): boolean => {
+    if (ms === undefined || s.firstMs === undefined || s.lastMs === undefined) return true;
+    return ms <= s.lastMs + windowMs && ms >= s.firstMs - windowMs;
+  };
+
+  const timeline = (s: State, a: Alert): void => {
+    const what = whatHappened(a);
+    const last = s.tail.length > 0 ? s.tail[s.tail.length - 1] : s.head[s.head.length - 1];
+    if (last && last.rule === a.rule && last.what === what && last.priority === a.priority) {
+      last.count++;
+      if (a.time !== undefined) last.lastTime = a.time;
+      return;
+    }
+    // One shape for every entry (no conditional spread): this runs once per alert.
+    const entry: MutableEntry = { time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, what, count: 1 };
+    if (s.head.length < INCIDENT_LIMITS.timelineHead) {
+      s.head.push(entry);
+      return;
+    }
+    s.tail.push(entry);
+    if (s.tail.length > INCIDENT_LIMITS.timelineTail) s.omitted += (s.tail.shift() as MutableEntry).count;
+  };
+
+  return {
+    add(e) {
+      const a = e.alert;
+      const source = alertSource(a);
+      if (source === 'internal') return;
+      const ms = a.timeMs;
+      if (ms !== undefined && ms > latestMs) {
+        latestMs = ms;
+        // Close incidents whose window has passed, from the least recently updated, while they are.
+        for (const [k, s] of open) {
+          if (s.lastMs === undefined || s.lastMs + windowMs >= latestMs) break;
+          retire(k, s);
+        }
+      }
+      const workload = workloadOf(a);
+      const key = workloadKey(workload);
+      let s = open.get(key);
+      if (s && !fits(s, ms)) {
+        retire(key, s);
+        s = undefined;
+      }
+      if (s) {
+        open.delete(key);
+        open.set(key, s);
+      } else {
+        s = start(key, workload);
+      }
+      s.alerts++;
+      s.byPriority[a.priority] = (s.byPriority[a.priority] ?? 0) + 1;
+      if (s.alerts === 1 || priorityRank(a.priority) < priorityRank(s.priority)) s.priority = a.priority;
+      if (ms !== undefined && a.time !== undefined) {
+        if (s.firstMs === undefined || ms < s.firstMs) {
+          s.firstMs = ms;
+          s.firstTime = a.time;
+        }
+        if (s.lastMs === undefined || ms > s.lastMs) {
+          s.lastMs = ms;
+          s.lastTime = a.time;
+        }
+      }
+      if (s.sources.size < 8) s.sources.add(source);
+      s.host ??= contextValue(a, 'host');
+      s.namespace ??= contextValue(a, 'namespace');
+      s.pod ??= contextValue(a, 'pod');
+      s.container ??= contextValue(a, 'container');
+      s.image ??= contextValue(a, 'image');
+      const n = s.rules.get(a.rule);
+      if (n !== undefined) s.rules.set(a.rule, n + 1);
+      else if (s.rules.size < INCIDENT_LIMITS.rulesKept) s.rules.set(a.rule, 1);
+      else s.otherRuleAlerts++;
+      const order: Order = { ms: ms ?? s.lastMs ?? 0, seq: s.alerts };
+      for (const m of e.match.entry?.mitre ?? []) {
+        const was = s.tactics.get(m.tactic);
+        if (!was || before(order, was)) s.tactics.set(m.tactic, order);
+      }
+      if (isRoot(a)) s.root++;
+      if (isPrivileged(a)) s.privileged++;
+      if (s.sensitiveNamespace === undefined) {
+        const ns = contextValue(a, 'namespace');
+        if (ns !== undefined && sensitive.has(ns)) s.sensitiveNamespace = ns;
+      }
+      if (e.benign.length > 0) {
+        s.benign++;
+        for (const b of e.benign) if (s.benignPatterns.size < INCIDENT_LIMITS.benignPatternsNamed) s.benignPatterns.add(b.pattern);
+      }
+      timeline(s, a);
+    },
+    finish() {
+      for (const [k, s] of [...open]) retire(k, s);
+      const kept = closed.sort(byRisk).slice(0, keepTop);
+      closed = [];
+      const incidents: Incident[] = kept.map(({ firstMs: _f, seq: _s, ...inc }) => inc);
+      return { total, evicted, incidents };
+    },
+  };
+}
