@@ -6,6 +6,7 @@ import type { Reject } from './alert/alert.js';
 import { atOrAbove, parsePriority, PRIORITIES, type Priority } from './alert/priority.js';
 import type { Report } from './aggregate/aggregate.js';
 import { formatProblem, isKnownError, KbError, UsageError } from './errors.js';
+import { compileFilter, type FilterSpec } from './filter/filters.js';
 import { toolVersion, write, type Io } from './io.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
 
@@ -27,6 +28,7 @@ export interface AnalyzeFlags {
   readonly maxRecordBytes: number;
   readonly follow: boolean;
   readonly foldWindowMs: number;
+  readonly filter: FilterSpec;
 }
 
 function priorityArg(value: string): Priority {
@@ -87,6 +89,14 @@ interface RawAnalyzeOpts {
   maxRecordBytes?: number;
   follow?: boolean;
   foldWindow?: number;
+  rule?: string[];
+  source?: string[];
+  host?: string[];
+  namespace?: string[];
+  tag?: string[];
+  since?: string;
+  until?: string;
+  where?: string[];
 }
 
 function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags {
@@ -110,6 +120,16 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
     maxRecordBytes: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
     follow: Boolean(o.follow),
     foldWindowMs: (o.foldWindow ?? 5) * 1000,
+    filter: {
+      rules: o.rule ?? [],
+      sources: o.source ?? [],
+      hosts: o.host ?? [],
+      namespaces: o.namespace ?? [],
+      tags: o.tag ?? [],
+      ...(o.since !== undefined ? { since: o.since } : {}),
+      ...(o.until !== undefined ? { until: o.until } : {}),
+      where: o.where ?? [],
+    },
   };
 }
 
@@ -156,6 +176,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     import('./live.js'),
     formats[flags.format](),
   ]);
+  const filter = compileFilter(flags.filter, io.now());
   const kb = await loadKnowledgeBase(flags.kb);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
   const controller = new AbortController();
@@ -185,7 +206,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   let report;
   try {
     report = await analyze(
-      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
+      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
       kb,
       io.stdin,
       { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
@@ -216,6 +237,14 @@ function addAnalyzeOptions(cmd: Command): Command {
     .option('-o, --output <file>', 'write the report to a file; the format follows its extension (.md, .json, .ndjson, .txt)')
     .option('--fail-on <priority>', 'exit 1 when any alert is at or above this priority', priorityArg)
     .option('--min-priority <priority>', 'leave alerts below this priority out of the report and the --fail-on gate', priorityArg)
+    .option('--rule <glob>', 'only alerts of rules matching this glob (repeatable: any may match)', collect)
+    .option('--source <name>', 'only alerts of this event source: syscall, k8s_audit, aws_cloudtrail, ... (repeatable)', collect)
+    .option('--host <glob>', 'only alerts from hosts matching this glob (repeatable)', collect)
+    .option('--namespace <glob>', 'only alerts from Kubernetes namespaces matching this glob (repeatable)', collect)
+    .option('--tag <tag>', 'only alerts carrying this rule tag (repeatable: any may match)', collect)
+    .option('--since <time>', 'only alerts at or after this time: RFC 3339, or a duration ago such as 30m, 2h, 7d')
+    .option('--until <time>', 'only alerts before this time: RFC 3339, or a duration ago')
+    .option('--where <cond>', 'only alerts where FIELD=V, FIELD!=V, FIELD~=REGEX, FIELD^=PREFIX, FIELD$=SUFFIX or FIELD*=TEXT holds (repeatable: all must hold; a missing field never holds)', collect)
     .option('--strict', 'exit 2 when any record is rejected')
     .option('--kb <dir>', 'add a knowledge-base directory (repeatable; its entries override built-in ones)', collect)
     .option('--width <columns>', 'terminal width for the terminal format', positiveInt('--width'))

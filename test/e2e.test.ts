@@ -34,6 +34,22 @@ describe('exit paths', () => {
     expect(doc.input.filtered).toBe(5);
     expect(run(['examples/mixed.ndjson', '--fail-on', 'warning', '--min-priority', 'emergency']).code).toBe(0);
   });
+  it('filters shape the report and the --fail-on gate alike', () => {
+    const all = run(['examples/mixed.ndjson', '--fail-on', 'critical']);
+    expect(all.code).toBe(1);
+    const onlyShells = run(['examples/mixed.ndjson', '--fail-on', 'critical', '--rule', 'terminal*', '--format', 'json']);
+    expect(onlyShells.code).toBe(0);
+    const doc = JSON.parse(onlyShells.stdout) as { totals: { alerts: number }; input: { filtered: number }; filters: string[] };
+    expect(doc.totals.alerts).toBe(3);
+    expect(doc.input.filtered).toBe(4);
+    expect(doc.filters).toEqual(['rule matches "terminal*"']);
+    const where = run(['examples/mixed.ndjson', '--where', 'proc.cmdline~=kdevtmpfsi', '--where', 'k8s.ns.name=shop', '--fail-on', 'critical']);
+    expect(where.code).toBe(1);
+    expect(where.stdout).toContain('| Filters | proc.cmdline matches /kdevtmpfsi/; k8s.ns.name is "shop" |');
+    const bad = run(['examples/mixed.ndjson', '--where', 'proc.name']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--where "proc.name": expected');
+  });
   it('rejected records are warned about on stderr with file:line, and --strict exits 2', () => {
     const r = run(['examples/mixed.ndjson']);
     expect(r.code).toBe(0);

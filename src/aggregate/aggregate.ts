@@ -82,9 +82,11 @@ export interface Report {
     readonly accepted: number;
     readonly rejected: number;
     readonly skipped: number;
-    /** Accepted alerts left out of the report by filters (--min-priority). */
+    /** Accepted alerts left out of the report by filters (--min-priority, --rule, --where, ...). */
     readonly filtered: number;
   };
+  /** The filters in force, in words; empty when every accepted alert is in the report. */
+  readonly filters: readonly string[];
   readonly rejects: readonly Reject[];
   readonly skippedSamples: readonly Skipped[];
   readonly totals: {
@@ -201,8 +203,14 @@ function newGroup(e: EnrichedAlert): GroupState {
   };
 }
 
+/** What the aggregator is told about the run, to state in the report. */
+export interface AggregateOptions {
+  /** The active filters, in words (they decided which alerts were counted as filtered). */
+  readonly filters?: readonly string[];
+}
+
 /** Creates an empty aggregator. */
-export function createAggregator(): Aggregator {
+export function createAggregator(opts: AggregateOptions = {}): Aggregator {
   const groups = new Map<string, GroupState>();
   const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<Priority, number>;
   const sources = createTopK(LIMITS.topCapacity);
@@ -352,6 +360,7 @@ export function createAggregator(): Aggregator {
       return {
         schemaVersion: SCHEMA_VERSION,
         input: { records: accepted + rejected + skipped, accepted, rejected, skipped, filtered },
+        filters: opts.filters ?? [],
         rejects,
         skippedSamples,
         totals: { alerts: accepted - filtered, byPriority },

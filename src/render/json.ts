@@ -71,6 +71,7 @@ export function renderJson(r: Report, opts: RenderOptions): string {
     schemaVersion: r.schemaVersion,
     tool: { name: 'falco-report', version: opts.version },
     input: r.input,
+    filters: r.filters,
     totals: r.totals,
     timeRange: r.timeRange ?? null,
     sources: r.sources,

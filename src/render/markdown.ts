@@ -245,9 +245,10 @@ function overview(r: Report): string {
     ['Hosts', counted(r.hosts)],
     [
       'Input',
-      `${plural(r.input.records, 'record')}: ${r.input.accepted} accepted, ${r.input.rejected} rejected, ${r.input.skipped} skipped (not alerts)${r.input.filtered > 0 ? `; ${r.input.filtered} below --min-priority left out` : ''}`,
+      `${plural(r.input.records, 'record')}: ${r.input.accepted} accepted, ${r.input.rejected} rejected, ${r.input.skipped} skipped (not alerts)${r.input.filtered > 0 ? `; ${r.input.filtered} left out by the filters` : ''}`,
     ],
   ];
+  if (r.filters.length > 0) rows.push(['Filters', mdText(r.filters.join('; '))]);
   return table(['', 'Summary'], rows);
 }
 
