@@ -74,8 +74,11 @@ describe('aggregate', () => {
     expect(g.count).toBe(20_000);
     expect(g.fields.length).toBeLessThanOrEqual(LIMITS.fieldsPerGroup);
     expect(g.top.process.length).toBeLessThanOrEqual(LIMITS.topValues);
-    // Every alert counted up to 10,000, then 1 in 16: 10,000 + 625.
-    expect(g.fieldsCounted).toBe(10_625);
-    expect(g.fields.find((f) => f.name === 'proc.name')?.distinct).toBe(10_625);
+    // Every alert counted up to LIMITS.fieldsExactUpTo, then every LIMITS.fieldSampleEvery-th one.
+    const sampled = LIMITS.fieldsExactUpTo + Array.from({ length: 20_000 - LIMITS.fieldsExactUpTo }, (_, i) => LIMITS.fieldsExactUpTo + 1 + i).filter((n) => n % LIMITS.fieldSampleEvery === 0).length;
+    // Multiples of 64 in 1,001..20,000: 312 - 15 = 297.
+    expect(sampled).toBe(1_000 + 297);
+    expect(g.fieldsCounted).toBe(sampled);
+    expect(g.fields.find((f) => f.name === 'proc.name')?.distinct).toBe(sampled);
   });
 });

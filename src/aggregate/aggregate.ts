@@ -22,8 +22,8 @@ export const LIMITS = {
   fieldsPerGroup: 200,
   valuesPerField: 16,
   /** Field values are counted for every alert up to this many per rule, then for 1 in `fieldSampleEvery`. */
-  fieldsExactUpTo: 10_000,
-  fieldSampleEvery: 16,
+  fieldsExactUpTo: 1_000,
+  fieldSampleEvery: 64,
   groupsKept: 5000,
 } as const;
 
@@ -58,7 +58,7 @@ export interface RuleGroup {
   /** True when the rule had more distinct workloads than are counted exactly: top counts are then lower bounds. */
   readonly topApproximate: boolean;
   readonly fields: readonly FieldSummary[];
-  /** How many of the group's alerts the field summaries counted (all, or a sample past 10,000). */
+  /** How many of the group's alerts the field summaries counted (all, or a sample past 1,000). */
   readonly fieldsCounted: number;
   readonly benign: readonly Counted[];
   /** The first alert of the group: the detail and the filled commands are shown for it. */
@@ -293,7 +293,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
       g.sources.add(source);
       g.workloads.add(workload);
       g.actors.add(actor);
-      // Past the first 10,000 alerts of a rule, field values are counted on a 1-in-16 sample: the
+      // Past the first 1,000 alerts of a rule, field values are counted on a 1-in-64 sample: the
       // breakdown keeps its shape, and a million-alert rule does not pay 20 counter updates each.
       const countFields = g.count <= LIMITS.fieldsExactUpTo || g.count % LIMITS.fieldSampleEvery === 0;
       if (countFields) g.fieldsCounted++;

@@ -172,8 +172,11 @@ export function workloadKey(w: Workload): string {
   return `${w.kind}\u0000${w.value}`;
 }
 
+/** Whitespace other than single inner spaces: the common clean command line skips the rewrite. */
+const UNTIDY = /[^\S ]| {2}|^ | $/;
+
 function oneLine(text: string, max: number = INCIDENT_LIMITS.whatLength): string {
-  const s = text.replace(/\s+/g, ' ').trim();
+  const s = UNTIDY.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
@@ -232,7 +235,11 @@ function isRoot(a: Alert): boolean {
 const PRIVILEGED_FIELDS = ['container.privileged', 'ka.req.pod.containers.privileged', 'ka.req.container.privileged'] as const;
 
 function isPrivileged(a: Alert): boolean {
-  return PRIVILEGED_FIELDS.some((n) => (fieldText(a.fields[n]) ?? '').split(',').includes('true'));
+  for (const n of PRIVILEGED_FIELDS) {
+    const v = a.fields[n];
+    if (v === true || (v !== undefined && v !== false && fieldText(v)?.split(',').includes('true'))) return true;
+  }
+  return false;
 }
 
 /** When a tactic was first seen: stream time, then arrival, so that one alert's tactics tie. */
@@ -256,7 +263,11 @@ interface MutableEntry {
 
 interface State {
   seq: number;
+  key: string;
   workload: Workload;
+  /** Neighbours in the list of open incidents, least recently updated first. */
+  older: State | undefined;
+  newer: State | undefined;
   host?: string;
   namespace?: string;
   pod?: string;
@@ -336,26 +347,45 @@ function score(s: State, progression: readonly Tactic[], tactics: readonly Tacti
   return { risk: Math.max(0, Math.min(100, total)), factors };
 }
 
-function freeze(e: MutableEntry): TimelineEntry {
-  return { ...(e.time ? { time: e.time } : {}), ...(e.lastTime ? { lastTime: e.lastTime } : {}), rule: e.rule, priority: e.priority, what: e.what, count: e.count };
+/** Drops keys whose value is undefined, so that optional fields are absent rather than undefined. */
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
 }
 
-function close(s: State): Incident & { firstMs?: number; seq: number } {
+function freeze(e: MutableEntry): TimelineEntry {
+  return compact({ time: e.time, lastTime: e.lastTime, rule: e.rule, priority: e.priority, what: e.what, count: e.count });
+}
+
+/** A closed incident: scored at once, turned into an Incident only if it makes the report. */
+interface Closed {
+  readonly s: State;
+  readonly risk: number;
+  readonly factors: RiskFactor[];
+  readonly tactics: Tactic[];
+  readonly progression: Tactic[];
+}
+
+function close(s: State): Closed {
   const tactics = [...s.tactics.keys()].sort((x, y) => (KILL_CHAIN_INDEX.get(x) ?? 0) - (KILL_CHAIN_INDEX.get(y) ?? 0));
   const progression = killChainProgression(s.tactics);
   const { risk, factors } = score(s, progression, tactics);
+  return { s, risk, factors, tactics, progression };
+}
+
+function toIncident({ s, risk, factors, tactics, progression }: Closed): Incident {
   const rules = [...s.rules].map(([value, count]) => ({ value, count })).sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
-  return {
+  return compact<Incident>({
     id: `inc-${s.seq}`,
     workload: s.workload,
-    ...(s.host !== undefined ? { host: s.host } : {}),
-    ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
-    ...(s.pod !== undefined ? { pod: s.pod } : {}),
-    ...(s.container !== undefined ? { container: s.container } : {}),
-    ...(s.image !== undefined ? { image: s.image } : {}),
+    host: s.host,
+    namespace: s.namespace,
+    pod: s.pod,
+    container: s.container,
+    image: s.image,
     sources: [...s.sources].sort(),
-    ...(s.firstTime !== undefined ? { firstSeen: s.firstTime } : {}),
-    ...(s.lastTime !== undefined ? { lastSeen: s.lastTime } : {}),
+    firstSeen: s.firstTime,
+    lastSeen: s.lastTime,
     alerts: s.alerts,
     priority: s.priority,
     byPriority: s.byPriority,
@@ -367,17 +397,12 @@ function close(s: State): Incident & { firstMs?: number; seq: number } {
     riskFactors: factors,
     benignAlerts: s.benign,
     timeline: [...s.head, ...s.tail].map(freeze),
-    ...(s.omitted > 0 ? { timelineOmitted: { at: s.head.length, alerts: s.omitted } } : {}),
-    // Sort keys, dropped before the report leaves the tracker.
-    ...(s.firstMs !== undefined ? { firstMs: s.firstMs } : {}),
-    seq: s.seq,
-  };
+    timelineOmitted: s.omitted > 0 ? { at: s.head.length, alerts: s.omitted } : undefined,
+  });
 }
 
-type Closed = ReturnType<typeof close>;
-
 function byRisk(x: Closed, y: Closed): number {
-  return y.risk - x.risk || (x.firstMs ?? Infinity) - (y.firstMs ?? Infinity) || x.seq - y.seq;
+  return y.risk - x.risk || (x.s.firstMs ?? Infinity) - (y.s.firstMs ?? Infinity) || x.s.seq - y.s.seq;
 }
 
 /**
@@ -396,30 +421,60 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
   const maxOpen = Math.max(1, opts.maxOpen ?? INCIDENT_LIMITS.maxOpen);
   const keepTop = Math.max(1, opts.keepTop ?? INCIDENT_LIMITS.keepTop);
   const sensitive = new Set(opts.sensitiveNamespaces ?? SENSITIVE_NAMESPACES);
-  // Insertion order is update order: the first entry is the least recently updated.
   const open = new Map<string, State>();
+  // Open incidents in update order, as a linked list: a Map used as a queue slows down as deleted
+  // entries pile up at its front, and eviction and expiry both read the front.
+  let oldest: State | undefined;
+  let newest: State | undefined;
+  const unlink = (s: State): void => {
+    if (s.older) s.older.newer = s.newer;
+    else oldest = s.newer;
+    if (s.newer) s.newer.older = s.older;
+    else newest = s.older;
+    s.older = undefined;
+    s.newer = undefined;
+  };
+  const append = (s: State): void => {
+    s.older = newest;
+    if (newest) newest.newer = s;
+    else oldest = s;
+    newest = s;
+  };
   let closed: Closed[] = [];
   let total = 0;
   let evicted = 0;
-  let latestMs = -Infinity;
+  let nextSweepMs = -Infinity;
 
-  const retire = (key: string, s: State): void => {
-    open.delete(key);
+  const retire = (s: State): void => {
+    open.delete(s.key);
+    unlink(s);
     closed.push(close(s));
     if (closed.length >= keepTop * 2) closed = closed.sort(byRisk).slice(0, keepTop);
   };
 
   const start = (key: string, workload: Workload): State => {
-    if (open.size >= maxOpen) {
-      const [k, s] = open.entries().next().value as [string, State];
-      retire(k, s);
+    if (open.size >= maxOpen && oldest) {
+      retire(oldest);
       evicted++;
     }
     total++;
+    // Every field is set here, so that all states share one hidden class and `add` stays fast.
     const s: State = {
       seq: total,
+      key,
       workload,
+      older: undefined,
+      newer: undefined,
+      host: undefined,
+      namespace: undefined,
+      pod: undefined,
+      container: undefined,
+      image: undefined,
       sources: new Set(),
+      firstMs: undefined,
+      lastMs: undefined,
+      firstTime: undefined,
+      lastTime: undefined,
       alerts: 0,
       priority: 'Debug',
       byPriority: {},
@@ -428,6 +483,7 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       tactics: new Map(),
       root: 0,
       privileged: 0,
+      sensitiveNamespace: undefined,
       benign: 0,
       benignPatterns: new Set(),
       head: [],
@@ -435,6 +491,7 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       omitted: 0,
     };
     open.set(key, s);
+    append(s);
     return s;
   };
 
@@ -467,24 +524,23 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       const source = alertSource(a);
       if (source === 'internal') return;
       const ms = a.timeMs;
-      if (ms !== undefined && ms > latestMs) {
-        latestMs = ms;
-        // Close incidents whose window has passed, from the least recently updated, while they are.
-        for (const [k, s] of open) {
-          if (s.lastMs === undefined || s.lastMs + windowMs >= latestMs) break;
-          retire(k, s);
-        }
+      if (ms !== undefined && ms >= nextSweepMs) {
+        // Once a second of stream time, close incidents whose window has passed, from the least
+        // recently updated, while they are: closing a little late changes nothing but memory.
+        const latestMs = ms;
+        nextSweepMs = ms + 1000;
+        while (oldest && oldest.lastMs !== undefined && oldest.lastMs + windowMs < latestMs) retire(oldest);
       }
       const workload = workloadOf(a);
       const key = workloadKey(workload);
       let s = open.get(key);
       if (s && !fits(s, ms)) {
-        retire(key, s);
+        retire(s);
         s = undefined;
       }
       if (s) {
-        open.delete(key);
-        open.set(key, s);
+        unlink(s);
+        append(s);
       } else {
         s = start(key, workload);
       }
@@ -529,10 +585,9 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       timeline(s, a);
     },
     finish() {
-      for (const [k, s] of [...open]) retire(k, s);
-      const kept = closed.sort(byRisk).slice(0, keepTop);
+      while (oldest) retire(oldest);
+      const incidents = closed.sort(byRisk).slice(0, keepTop).map(toIncident);
       closed = [];
-      const incidents: Incident[] = kept.map(({ firstMs: _f, seq: _s, ...inc }) => inc);
       return { total, evicted, incidents };
     },
   };

@@ -53,13 +53,23 @@ export function createTopK(capacity: number): TopK {
   // nothing counted twice, stop storing them and only count them.
   let unique = false;
   const limit = Math.max(2, capacity * 2);
+  // Streams repeat: the value counted last is often the next one, and comparing it is cheaper
+  // than hashing a fresh string.
+  let lastValue: string | undefined;
+  let lastCell: Cell | undefined;
   return {
     add(value, n = 1) {
+      if (value === lastValue && lastCell !== undefined) {
+        lastCell.n += n;
+        return;
+      }
       if (unique) {
         distinctSeen++;
         return;
       }
       const c = counts.get(value);
+      lastValue = value;
+      lastCell = c;
       if (c !== undefined) {
         c.n += n;
         return;
@@ -78,9 +88,11 @@ export function createTopK(capacity: number): TopK {
         }
         pruned = true;
         prunes++;
+        lastValue = undefined;
         if (prunes >= 4 && (sorted[sorted.length - 1] ?? 0) <= 1) unique = true;
       }
-      counts.set(value, { n });
+      lastCell = { n };
+      counts.set(value, lastCell);
     },
     top(k) {
       return [...counts]

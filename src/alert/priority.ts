@@ -16,8 +16,10 @@ const BY_NAME = new Map<string, Priority>([
  * Reads a priority in any case, `info`, or the gRPC enum number (0 = Emergency … 7 = Debug).
  * Returns undefined for anything else.
  */
+const CANONICAL = new Map<string, Priority>(PRIORITIES.map((p) => [p, p]));
+
 export function parsePriority(value: unknown): Priority | undefined {
-  if (typeof value === 'string') return BY_NAME.get(value.trim().toLowerCase());
+  if (typeof value === 'string') return CANONICAL.get(value) ?? BY_NAME.get(value.trim().toLowerCase());
   if (typeof value === 'number' && Number.isInteger(value)) return PRIORITIES[value];
   return undefined;
 }

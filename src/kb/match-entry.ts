@@ -119,9 +119,12 @@ export function matchEntry(alert: Alert, kb: KnowledgeBase): Match {
   return similar(alert, source, kb) ?? generic(alert, source, kb);
 }
 
-/** A cache key that captures everything matchEntry reads. */
+/**
+ * The cache key of a match: rule, source and tags. The field names also count in matching, but a
+ * rule prints the same fields in every alert, so its first alert decides for the rest.
+ */
 export function matchKey(alert: Alert): string {
-  return `${alert.rule}\u0000${alert.source ?? ''}\u0000${alert.tags.join(',')}\u0000${Object.keys(alert.fields).join(',')}`;
+  return `${alert.rule}\u0000${alert.source ?? ''}\u0000${alert.tags.join(',')}`;
 }
 
 /** A matcher with bounded caches: a stream of a few rules costs one match per distinct shape. */
