@@ -7,6 +7,7 @@ import { atOrAbove, parsePriority, PRIORITIES, type Priority } from './alert/pri
 import type { Report } from './aggregate/aggregate.js';
 import { formatProblem, isKnownError, KbError, UsageError } from './errors.js';
 import { compileFilter, type FilterSpec } from './filter/filters.js';
+import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
 import { toolVersion, write, type Io } from './io.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
 
@@ -29,6 +30,7 @@ export interface AnalyzeFlags {
   readonly follow: boolean;
   readonly foldWindowMs: number;
   readonly filter: FilterSpec;
+  readonly groupBy: readonly PivotKey[];
 }
 
 function priorityArg(value: string): Priority {
@@ -43,6 +45,15 @@ function positiveInt(flag: string) {
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag}: expected a positive whole number, got "${value}"`);
     return n;
   };
+}
+
+function groupByArg(value: string): PivotKey[] {
+  const keys = value.split(',').map((k) => k.trim().toLowerCase());
+  const bad = keys.find((k) => !(PIVOT_KEYS as readonly string[]).includes(k));
+  if (bad !== undefined || keys.length > 2) {
+    throw new UsageError(`--group-by "${value}": expected one or two of ${PIVOT_KEYS.join(', ')} separated by a comma${bad !== undefined ? `, got "${bad}"` : ''}`);
+  }
+  return keys as PivotKey[];
 }
 
 function nonNegative(flag: string) {
@@ -97,6 +108,7 @@ interface RawAnalyzeOpts {
   since?: string;
   until?: string;
   where?: string[];
+  groupBy?: PivotKey[];
 }
 
 function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags {
@@ -130,6 +142,7 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
       ...(o.until !== undefined ? { until: o.until } : {}),
       where: o.where ?? [],
     },
+    groupBy: o.groupBy ?? ['rule'],
   };
 }
 
@@ -206,7 +219,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   let report;
   try {
     report = await analyze(
-      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
+      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, groupBy: flags.groupBy, ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
       kb,
       io.stdin,
       { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
@@ -245,6 +258,7 @@ function addAnalyzeOptions(cmd: Command): Command {
     .option('--since <time>', 'only alerts at or after this time: RFC 3339, or a duration ago such as 30m, 2h, 7d')
     .option('--until <time>', 'only alerts before this time: RFC 3339, or a duration ago')
     .option('--where <cond>', 'only alerts where FIELD=V, FIELD!=V, FIELD~=REGEX, FIELD^=PREFIX, FIELD$=SUFFIX or FIELD*=TEXT holds (repeatable: all must hold; a missing field never holds)', collect)
+    .option('--group-by <keys>', `pivot the report: ${PIVOT_KEYS.join('|')}; two keys separated by a comma give a nested breakdown (default rule)`, groupByArg)
     .option('--strict', 'exit 2 when any record is rejected')
     .option('--kb <dir>', 'add a knowledge-base directory (repeatable; its entries override built-in ones)', collect)
     .option('--width <columns>', 'terminal width for the terminal format', positiveInt('--width'))

@@ -6,6 +6,7 @@ import { atOrAbove, type Priority } from './alert/priority.js';
 import { createAggregator, type Report } from './aggregate/aggregate.js';
 import { enrich, type EnrichedAlert } from './enrich/enrich.js';
 import { readRecords } from './input/read-records.js';
+import type { PivotKey } from './aggregate/pivot.js';
 import type { AlertFilter } from './filter/filters.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { cachedMatcher } from './kb/match-entry.js';
@@ -16,6 +17,8 @@ export interface AnalyzeOptions {
   readonly minPriority?: Priority;
   /** --rule, --source, --host, --namespace, --tag, --since, --until, --where: alerts failing it are counted as filtered. */
   readonly filter?: AlertFilter;
+  /** --group-by: one or two pivot keys. */
+  readonly groupBy?: readonly PivotKey[];
   readonly maxRecordBytes: number;
   readonly follow?: boolean;
   readonly signal?: AbortSignal;
@@ -38,7 +41,10 @@ export function toAlert(rec: { kind: 'json' | 'text'; file: string; line: number
 
 /** Reads every source to the end (or until the signal aborts) and folds it into a report. */
 export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: NodeJS.ReadableStream, hooks: AnalyzeHooks = {}): Promise<Report> {
-  const agg = createAggregator({ filters: [...(opts.minPriority ? [`priority at or above ${opts.minPriority}`] : []), ...(opts.filter?.describe ?? [])] });
+  const agg = createAggregator({
+    filters: [...(opts.minPriority ? [`priority at or above ${opts.minPriority}`] : []), ...(opts.filter?.describe ?? [])],
+    ...(opts.groupBy ? { groupBy: opts.groupBy } : {}),
+  });
   const match = cachedMatcher(kb);
   const records = readRecords(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
   // The reader itself ends at once when the signal aborts, even in the middle of a silent pipe.

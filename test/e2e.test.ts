@@ -50,6 +50,19 @@ describe('exit paths', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--where "proc.name": expected');
   });
+  it('--group-by pivots the report; a bad key is a usage error', () => {
+    const r = run(['examples/mixed.ndjson', '--group-by', 'pod,process', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { pivot: { by: string[]; rows: { value: string; count: number; rows: { value: string }[] }[] } };
+    expect(doc.pivot.by).toEqual(['pod', 'process']);
+    expect(doc.pivot.rows[0]).toMatchObject({ value: 'checkout-7d9f8b6c5-x2kqp', count: 5 });
+    expect(doc.pivot.rows[0]?.rows.map((x) => x.value)).toEqual(['kdevtmpfsi', 'cat', 'bash', 'curl']);
+    const md = run(['examples/mixed.ndjson', '--group-by', 'host']);
+    expect(md.stdout).toContain('## By host\n\n| Host | Alerts | Priorities | First seen | Last seen | Top rules |');
+    const bad = run(['examples/mixed.ndjson', '--group-by', 'cluster']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--group-by "cluster": expected one or two of rule, host, namespace, pod, container, image, process, user separated by a comma, got "cluster"');
+  });
   it('rejected records are warned about on stderr with file:line, and --strict exits 2', () => {
     const r = run(['examples/mixed.ndjson']);
     expect(r.code).toBe(0);

@@ -6,6 +6,7 @@ import { PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import type { Match } from '../kb/match-entry.js';
 import { alertSource } from '../kb/match-entry.js';
+import { createPivot, type Pivot, type PivotKey } from './pivot.js';
 import { createTopK, type Counted, type TopK } from './top-k.js';
 
 /** The version of the JSON document; bumped on any breaking change to its shape. */
@@ -99,6 +100,8 @@ export interface Report {
   readonly groups: readonly RuleGroup[];
   readonly drops: readonly DropNotice[];
   readonly notes: readonly string[];
+  /** Present when --group-by asked for something other than rules. */
+  readonly pivot?: Pivot;
 }
 
 interface GroupState {
@@ -207,6 +210,8 @@ function newGroup(e: EnrichedAlert): GroupState {
 export interface AggregateOptions {
   /** The active filters, in words (they decided which alerts were counted as filtered). */
   readonly filters?: readonly string[];
+  /** --group-by other than the default `rule`: a pivot over one or two dimensions. */
+  readonly groupBy?: readonly PivotKey[];
 }
 
 /** Creates an empty aggregator. */
@@ -226,6 +231,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
   let first: string | undefined;
   let last: string | undefined;
   let overflow = 0;
+  const pivot = opts.groupBy && !(opts.groupBy.length === 1 && opts.groupBy[0] === 'rule') ? createPivot(opts.groupBy) : undefined;
   // Alerts of one container share its host, namespace, pod and image: the formatted combination is
   // built once per container and reused, so counting it hashes a string V8 has hashed before.
   const byContainer = new Map<string, { workload: string; host: string | undefined }>();
@@ -262,9 +268,11 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
       accepted++;
       const a = e.alert;
       byPriority[a.priority]++;
-      const source = alertSource(a);
+      // A text line carries no source; when its message named an official rule, that rule's is the one.
+      const source = a.fromText && !a.source && e.match.how === 'exact' && e.match.entry ? e.match.entry.source : alertSource(a);
       sources.add(source);
       const { workload, actor, host } = combosOf(a);
+      pivot?.add(a);
       if (a.time !== undefined) {
         if (first === undefined || a.time < first) first = a.time;
         if (last === undefined || a.time > last) last = a.time;
@@ -370,6 +378,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
         groups: out,
         drops,
         notes,
+        ...(pivot ? { pivot: pivot.finish() } : {}),
       };
     },
   };

@@ -85,6 +85,12 @@ export interface IncidentReport {
   readonly incidents: readonly Incident[];
 }
 
+/** The streaming fold: `add` each enriched alert as it comes, then `finish()` once. */
+export interface IncidentTracker {
+  add(e: EnrichedAlert): void;
+  finish(): IncidentReport;
+}
+
 /** Options of the tracker; `windowMs` is `--incident-window`. */
 export interface IncidentOptions {
   readonly windowMs: number;
@@ -273,7 +279,8 @@ interface State {
   pod?: string;
   container?: string;
   image?: string;
-  sources: Set<string>;
+  /** At most 8: a workload's alerts come from one or two sources. */
+  sources: string[];
   firstMs?: number;
   lastMs?: number;
   firstTime?: string;
@@ -288,7 +295,7 @@ interface State {
   privileged: number;
   sensitiveNamespace?: string;
   benign: number;
-  benignPatterns: Set<string>;
+  benignPatterns: string[];
   head: MutableEntry[];
   tail: MutableEntry[];
   omitted: number;
@@ -340,7 +347,7 @@ function score(s: State, progression: readonly Tactic[], tactics: readonly Tacti
   const positive = factors.reduce((n, f) => n + f.points, 0);
   if (s.benign > 0) {
     const share = s.benign / s.alerts;
-    const patterns = [...s.benignPatterns].join('; ');
+    const patterns = s.benignPatterns.join('; ');
     add(-Math.round(positive * W.benignFactor * share), `${s.benign} of ${s.alerts} alerts matched a benign pattern (${patterns})`);
   }
   const total = factors.reduce((n, f) => n + f.points, 0);
@@ -416,7 +423,7 @@ function byRisk(x: Closed, y: Closed): number {
  * the first 40 and last 10 entries, at most 32 rules each, and the `keepTop` highest-risk closed incidents.
  * Alerts from Falco itself (source `internal`) are data-quality notices, not incidents, and are skipped.
  */
-export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedAlert): void; finish(): IncidentReport } {
+export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
   const windowMs = opts.windowMs;
   const maxOpen = Math.max(1, opts.maxOpen ?? INCIDENT_LIMITS.maxOpen);
   const keepTop = Math.max(1, opts.keepTop ?? INCIDENT_LIMITS.keepTop);
@@ -470,7 +477,7 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       pod: undefined,
       container: undefined,
       image: undefined,
-      sources: new Set(),
+      sources: [],
       firstMs: undefined,
       lastMs: undefined,
       firstTime: undefined,
@@ -485,7 +492,7 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       privileged: 0,
       sensitiveNamespace: undefined,
       benign: 0,
-      benignPatterns: new Set(),
+      benignPatterns: [],
       head: [],
       tail: [],
       omitted: 0,
@@ -557,7 +564,7 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
           s.lastTime = a.time;
         }
       }
-      if (s.sources.size < 8) s.sources.add(source);
+      if (s.sources.length < 8 && !s.sources.includes(source)) s.sources.push(source);
       s.host ??= contextValue(a, 'host');
       s.namespace ??= contextValue(a, 'namespace');
       s.pod ??= contextValue(a, 'pod');
@@ -580,7 +587,9 @@ export function createIncidentTracker(opts: IncidentOptions): { add(e: EnrichedA
       }
       if (e.benign.length > 0) {
         s.benign++;
-        for (const b of e.benign) if (s.benignPatterns.size < INCIDENT_LIMITS.benignPatternsNamed) s.benignPatterns.add(b.pattern);
+        for (const b of e.benign) {
+          if (s.benignPatterns.length < INCIDENT_LIMITS.benignPatternsNamed && !s.benignPatterns.includes(b.pattern)) s.benignPatterns.push(b.pattern);
+        }
       }
       timeline(s, a);
     },

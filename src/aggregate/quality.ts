@@ -53,6 +53,12 @@ export interface QualityReport {
   readonly lowConfidenceAlerts: number;
 }
 
+/** The streaming fold: `add` each enriched alert as it comes (drop notices included), then `finish()` once. */
+export interface QualityTracker {
+  add(e: EnrichedAlert): void;
+  finish(): QualityReport;
+}
+
 /** Bounds that keep the tracker's memory flat. */
 export const QUALITY_LIMITS = {
   /** Half the width of a drop window: Falco's drop alert covers the second before it, and clocks differ. */
@@ -164,7 +170,7 @@ function iso(ms: number): string {
  * drop alert (the last 4,096 alerts are remembered for that) or after it. Audit and cloud events do not
  * pass through the kernel driver and are not affected by its drops.
  */
-export function createQualityTracker(): { add(e: EnrichedAlert): void; finish(): QualityReport } {
+export function createQualityTracker(): QualityTracker {
   const byHost = new Map<string, Win[]>();
   let windowCount = 0;
   let omitted = 0;

@@ -76,6 +76,7 @@ export function renderJson(r: Report, opts: RenderOptions): string {
     timeRange: r.timeRange ?? null,
     sources: r.sources,
     hosts: r.hosts,
+    ...(r.pivot ? { pivot: r.pivot } : {}),
     groups: r.groups.map(groupJson),
     dataQuality: { drops: r.drops, notes: r.notes },
     rejects: r.rejects,

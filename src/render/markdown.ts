@@ -2,6 +2,7 @@
 import type { Counted } from '../aggregate/top-k.js';
 import type { Alert } from '../alert/alert.js';
 import { LIMITS, type Report, type RuleGroup } from '../aggregate/aggregate.js';
+import type { Pivot, PivotKey, PivotRow } from '../aggregate/pivot.js';
 import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
 import { fieldMeaning } from '../alert/field-meanings.js';
 import { fieldText, lookupValue } from '../alert/field-values.js';
@@ -272,6 +273,34 @@ function rulesTable(r: Report): string {
   return `${rules}\n\n**Where each rule fired** (top values, with counts when they differ):\n\n${where}`;
 }
 
+const PIVOT_LABELS: Readonly<Record<PivotKey, string>> = { rule: 'Rule', ...LABELS };
+
+function pivotRow(row: PivotRow, first: string, second: string): string[] {
+  return [
+    first,
+    second,
+    String(row.count),
+    PRIORITIES.filter((p) => row.byPriority[p]).map((p) => `${p} ${row.byPriority[p]}`).join(', '),
+    row.firstSeen ?? '_unknown_',
+    row.lastSeen ?? '_unknown_',
+    counted(row.topRules),
+  ];
+}
+
+/** The --group-by section: one row per value, nested rows under it for a second key. */
+function pivotSection(p: Pivot): string {
+  const [k1, k2] = p.by as [PivotKey, PivotKey | undefined];
+  const rows: string[][] = [];
+  for (const r of p.rows) {
+    rows.push(pivotRow(r, `**${mdText(r.value)}**`, k2 ? '' : ''));
+    for (const s of r.rows ?? []) rows.push(pivotRow(s, '', mdText(s.value)));
+  }
+  const head = [PIVOT_LABELS[k1], k2 ? PIVOT_LABELS[k2] : '', 'Alerts', 'Priorities', 'First seen', 'Last seen', 'Top rules'];
+  const other = p.otherCount > 0 ? `\n\n_${p.otherCount} alerts with values beyond the first 2,000 are not listed._` : '';
+  const title = `## By ${PIVOT_LABELS[k1].toLowerCase()}${k2 ? ` and ${PIVOT_LABELS[k2].toLowerCase()}` : ''}`;
+  return `${title}\n\n${table(k2 ? head : head.filter((_, i) => i !== 1), k2 ? rows : rows.map((r) => r.filter((_, i) => i !== 1)))}${other}`;
+}
+
 function dataQuality(r: Report): string {
   const out: string[] = [];
   for (const d of r.drops) {
@@ -293,6 +322,7 @@ export function renderMarkdown(r: Report, opts: RenderOptions): string {
   const single = r.totals.alerts === 1 && r.groups.length === 1;
   out.push(single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`);
   out.push(overview(r));
+  if (r.pivot) out.push(pivotSection(r.pivot));
   if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r));
   const dq = dataQuality(r);
   if (dq) out.push('## Data quality', dq);
