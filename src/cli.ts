@@ -1,5 +1,5 @@
 // commander → options; the only file that reads argv and env or decides exit codes.
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Reject } from './alert/alert.js';
@@ -31,6 +31,8 @@ export interface AnalyzeFlags {
   readonly foldWindowMs: number;
   readonly filter: FilterSpec;
   readonly groupBy: readonly PivotKey[];
+  readonly maxBytes?: number;
+  readonly githubSummary: boolean;
 }
 
 function priorityArg(value: string): Priority {
@@ -109,6 +111,8 @@ interface RawAnalyzeOpts {
   until?: string;
   where?: string[];
   groupBy?: PivotKey[];
+  maxBytes?: number;
+  githubSummary?: boolean;
 }
 
 function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags {
@@ -118,6 +122,8 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
   }
   if (o.follow && sources.includes('-')) throw new UsageError('--follow needs a file to follow, not stdin');
   const format = chooseFormat(o.format, o.output, Boolean(io.stdout.isTTY));
+  if (o.maxBytes !== undefined && format !== 'markdown' && !o.githubSummary) throw new UsageError(`--max-bytes applies to the markdown format, not ${format}`);
+  if (o.githubSummary && !io.env.GITHUB_STEP_SUMMARY) throw new UsageError('--github-summary needs GITHUB_STEP_SUMMARY (set by GitHub Actions) to name the summary file');
   const colorTarget = o.output === undefined && Boolean(io.stdout.isTTY);
   return {
     sources,
@@ -143,6 +149,8 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
       where: o.where ?? [],
     },
     groupBy: o.groupBy ?? ['rule'],
+    ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}),
+    githubSummary: Boolean(o.githubSummary),
   };
 }
 
@@ -233,7 +241,24 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   }
   liveOut?.finish();
   if (warned > WARN_LIMIT) io.stderr.write(`falco-report: warning: ${warned - WARN_LIMIT} more rejected records not shown (${warned} in all; --format json lists them)\n`);
-  const text = renderers.report(report, view);
+  let text = renderers.report(report, view);
+  if (flags.maxBytes !== undefined && flags.format === 'markdown') {
+    const { renderMarkdownWithin } = await import('./render/markdown.js');
+    text = renderMarkdownWithin(report, view, flags.maxBytes);
+  }
+  if (flags.githubSummary) {
+    // The step summary gets the Markdown report within what is left of GitHub's 1 MiB; stdout gets
+    // one annotation per rule, which GitHub shows on the run. -o still writes the chosen format.
+    const [{ renderMarkdownWithin }, gh] = await Promise.all([import('./render/markdown.js'), import('./render/github.js')]);
+    const file = io.env.GITHUB_STEP_SUMMARY as string;
+    const used = existsSync(file) ? statSync(file).size : 0;
+    const room = Math.min(flags.maxBytes ?? gh.GITHUB_SUMMARY_LIMIT, gh.GITHUB_SUMMARY_LIMIT - used);
+    if (room > 0) appendFileSync(file, renderMarkdownWithin(report, view, room));
+    else io.stderr.write('falco-report: warning: GITHUB_STEP_SUMMARY already holds 1 MiB; the report was not added\n');
+    if (flags.output !== undefined) writeFileSync(flags.output, text);
+    await write(io.stdout, gh.annotations(report).map((l) => `${l}\n`).join(''));
+    return exitCodeFor(report, flags);
+  }
   if (flags.output !== undefined) writeFileSync(flags.output, text);
   else if (!stdoutGone) {
     if (live && text !== '' && flags.format !== 'json') out('\n');
@@ -260,6 +285,8 @@ function addAnalyzeOptions(cmd: Command): Command {
     .option('--where <cond>', 'only alerts where FIELD=V, FIELD!=V, FIELD~=REGEX, FIELD^=PREFIX, FIELD$=SUFFIX or FIELD*=TEXT holds (repeatable: all must hold; a missing field never holds)', collect)
     .option('--group-by <keys>', `pivot the report: ${PIVOT_KEYS.join('|')}; two keys separated by a comma give a nested breakdown (default rule)`, groupByArg)
     .option('--strict', 'exit 2 when any record is rejected')
+    .option('--max-bytes <n>', 'keep the Markdown report under N bytes by collapsing detail (it says what it cut)', positiveInt('--max-bytes'))
+    .option('--github-summary', 'append the Markdown report to $GITHUB_STEP_SUMMARY (within 1 MiB) and print one ::error/::warning/::notice annotation per rule on stdout')
     .option('--kb <dir>', 'add a knowledge-base directory (repeatable; its entries override built-in ones)', collect)
     .option('--width <columns>', 'terminal width for the terminal format', positiveInt('--width'))
     .option('--color', 'force colour in the terminal format')

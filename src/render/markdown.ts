@@ -18,7 +18,22 @@ export interface RenderOptions {
   readonly version: string;
   readonly width: number;
   readonly color: boolean;
+  /** Markdown only: how much detail to keep (see DETAIL_LEVELS); 0, the default, keeps everything. */
+  readonly detail?: number;
 }
+
+/**
+ * What each level of --max-bytes collapsing drops, most detail first. A level keeps everything the
+ * next one cuts, so the first that fits is the most detailed report under the limit.
+ */
+export const DETAIL_LEVELS = [
+  { detailsFor: Infinity, collapse: false, fields: true, harden: true, rulesRows: Infinity },
+  { detailsFor: Infinity, collapse: true, fields: false, harden: false, rulesRows: Infinity },
+  { detailsFor: 25, collapse: true, fields: false, harden: false, rulesRows: 200 },
+  { detailsFor: 5, collapse: true, fields: false, harden: false, rulesRows: 50 },
+  { detailsFor: 0, collapse: true, fields: false, harden: false, rulesRows: 20 },
+] as const;
+type Detail = (typeof DETAIL_LEVELS)[number];
 
 const LIMIT_EXACT = LIMITS.fieldsExactUpTo.toLocaleString('en-US');
 const LIMIT_EVERY = LIMITS.fieldSampleEvery;
@@ -200,17 +215,23 @@ function entrySections(entry: KbEntry, alert: Alert, note: string, hintLines: re
   return out;
 }
 
-function groupDetail(g: RuleGroup, n: number): string {
+function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0]): string {
   const entry = g.match.entry;
-  const out: string[] = [`### ${n}. ${g.priority}: ${mdText(g.rule)} (${plural(g.count, 'alert')})`];
+  const title = `${n}. ${g.priority}: ${mdText(g.rule)} (${plural(g.count, 'alert')})`;
+  const out: string[] = detail.collapse ? [] : [`### ${title}`];
   if (entry) out.push(`> ${kbText(entry.summary)}`);
   out.push(describeMatch(g.match));
   out.push('#### Summary', summaryTable(g));
-  out.push('#### Fields', fieldsTable(g));
+  if (detail.fields) out.push('#### Fields', fieldsTable(g));
   const h = hints(g, entry);
-  if (entry) out.push(...entrySections(entry, g.sample, g.count > 1 ? '\n\n_Commands are filled from the first alert of the group._' : '', h));
-  else if (h.length > 0) out.push('#### Triage hints', h.join('\n'));
-  return out.join('\n\n');
+  if (entry) {
+    const sections = entrySections(entry, g.sample, g.count > 1 ? '\n\n_Commands are filled from the first alert of the group._' : '', h);
+    const harden = sections.indexOf('#### Harden');
+    if (!detail.harden && harden >= 0) sections.splice(harden, 2);
+    out.push(...sections);
+  } else if (h.length > 0) out.push('#### Triage hints', h.join('\n'));
+  // Collapsed: GitHub renders <details> as a closed section; the blank lines keep the Markdown inside it.
+  return detail.collapse ? `<details>\n<summary>${title}</summary>\n\n${out.join('\n\n')}\n\n</details>` : out.join('\n\n');
 }
 
 /** One KB entry as a report shows it, with `<field>` placeholders where an alert would fill values. */
@@ -253,10 +274,11 @@ function overview(r: Report): string {
   return table(['', 'Summary'], rows);
 }
 
-function rulesTable(r: Report): string {
+function rulesTable(r: Report, maxRows = Infinity): string {
+  const shown = r.groups.slice(0, maxRows);
   const rules = table(
     ['Priority', 'Rule', 'Alerts', 'First seen', 'Last seen', 'KB match'],
-    r.groups.map((g) => [
+    shown.map((g) => [
       g.priority,
       mdText(g.rule),
       String(g.count),
@@ -268,9 +290,10 @@ function rulesTable(r: Report): string {
   const keys = ['host', 'namespace', 'pod', 'image', 'process', 'user'] as const;
   const where = table(
     ['Rule', ...keys.map((k) => `Top ${LABELS[k].toLowerCase()}s`)],
-    r.groups.map((g) => [mdText(g.rule), ...keys.map((k) => counted(g.top[k].slice(0, 3), g.count))]),
+    shown.map((g) => [mdText(g.rule), ...keys.map((k) => counted(g.top[k].slice(0, 3), g.count))]),
   );
-  return `${rules}\n\n**Where each rule fired** (top values, with counts when they differ):\n\n${where}`;
+  const more = r.groups.length > shown.length ? `\n\n_${r.groups.length - shown.length} more rules are not listed (--max-bytes)._` : '';
+  return `${rules}${more}\n\n**Where each rule fired** (top values, with counts when they differ):\n\n${where}${more}`;
 }
 
 const PIVOT_LABELS: Readonly<Record<PivotKey, string>> = { rule: 'Rule', ...LABELS };
@@ -318,18 +341,57 @@ function dataQuality(r: Report): string {
 
 /** Renders the whole report as GitHub-flavoured Markdown. */
 export function renderMarkdown(r: Report, opts: RenderOptions): string {
+  const detail = DETAIL_LEVELS[Math.min(opts.detail ?? 0, DETAIL_LEVELS.length - 1)] ?? DETAIL_LEVELS[0];
   const out: string[] = [];
   const single = r.totals.alerts === 1 && r.groups.length === 1;
   out.push(single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`);
   out.push(overview(r));
   if (r.pivot) out.push(pivotSection(r.pivot));
-  if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r));
+  if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r, detail.rulesRows));
   const dq = dataQuality(r);
   if (dq) out.push('## Data quality', dq);
   if (r.groups.length > 0) {
-    out.push(single ? '## Detail' : '## Detail by rule');
-    r.groups.forEach((g, i) => out.push(groupDetail(g, i + 1)));
+    const shown = r.groups.slice(0, detail.detailsFor);
+    if (shown.length > 0) out.push(single ? '## Detail' : '## Detail by rule');
+    shown.forEach((g, i) => out.push(groupDetail(g, i + 1, detail)));
   } else out.push('_No alerts to report._');
+  if (detail !== DETAIL_LEVELS[0]) out.push(cutNote(r, detail));
   out.push(`---\n_falco-report ${mdText(opts.version)}_`);
   return `${out.join('\n\n')}\n`;
+}
+
+/** Says what --max-bytes left out, so a reader knows the report is shortened. */
+function cutNote(r: Report, d: Detail): string {
+  const cut = ['per-rule fields tables and hardening snippets dropped', 'rule details collapsed'];
+  const noDetail = r.groups.length - Math.min(r.groups.length, d.detailsFor);
+  if (noDetail > 0) cut.push(`detail left out for ${plural(noDetail, 'rule')}`);
+  if (r.groups.length > d.rulesRows) cut.push(`rules tables cut to ${d.rulesRows} rows`);
+  return `> **Shortened to fit the size limit:** ${cut.join('; ')}. Run without --max-bytes, or with --format json, for everything.`;
+}
+
+/**
+ * Renders the Markdown report at the most detailed level that fits in `maxBytes` (UTF-8). If even the
+ * shortest does not fit, it is cut at a paragraph boundary, and the cut is said at the end.
+ */
+export function renderMarkdownWithin(r: Report, opts: RenderOptions, maxBytes: number): string {
+  let text = '';
+  for (let level = 0; level < DETAIL_LEVELS.length; level++) {
+    text = renderMarkdown(r, { ...opts, detail: level });
+    if (Buffer.byteLength(text) <= maxBytes) return text;
+  }
+  const tail = `\n\n> **Cut here to fit ${maxBytes} bytes.** Run without --max-bytes, or with --format json, for everything.\n`;
+  const budget = maxBytes - Buffer.byteLength(tail);
+  if (budget <= 0) return tail.trimStart().slice(0, Math.max(0, maxBytes));
+  // Cut on a paragraph boundary so no table row, fence or <details> is left half-written.
+  const paragraphs = text.split('\n\n');
+  let kept = '';
+  let open = 0;
+  for (const p of paragraphs) {
+    const next = kept === '' ? p : `${kept}\n\n${p}`;
+    const opens = (p.match(/<details>/g) ?? []).length - (p.match(/<\/details>/g) ?? []).length;
+    if (Buffer.byteLength(next) + Buffer.byteLength('\n\n</details>') * Math.max(0, open + opens) > budget) break;
+    kept = next;
+    open += opens;
+  }
+  return `${kept}${'\n\n</details>'.repeat(Math.max(0, open))}${tail}`;
 }
