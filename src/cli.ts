@@ -1,11 +1,15 @@
 // commander → options; the only file that reads argv and env or decides exit codes.
-import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Reject } from './alert/alert.js';
 import { atOrAbove, parsePriority, PRIORITIES, type Priority } from './alert/priority.js';
+import { TACTICS } from './kb/schema.js';
+import type { Tactic, TuneResult } from './tune/suggest.js';
+import type { EnrichedAlert } from './enrich/enrich.js';
 import type { Report } from './aggregate/aggregate.js';
-import { formatProblem, isKnownError, KbError, UsageError } from './errors.js';
+import { formatProblem, InputError, isKnownError, KbError, UsageError } from './errors.js';
+import { newAtOrAbove, readBaseline } from './aggregate/baseline.js';
 import { compileFilter, type FilterSpec } from './filter/filters.js';
 import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
 import { toolVersion, write, type Io } from './io.js';
@@ -33,6 +37,10 @@ export interface AnalyzeFlags {
   readonly groupBy: readonly PivotKey[];
   readonly maxBytes?: number;
   readonly githubSummary: boolean;
+  readonly incidentWindowMs: number;
+  readonly baseline?: string;
+  readonly failOnNew?: Priority;
+  readonly suggestExceptions: boolean;
 }
 
 function priorityArg(value: string): Priority {
@@ -56,6 +64,26 @@ function groupByArg(value: string): PivotKey[] {
     throw new UsageError(`--group-by "${value}": expected one or two of ${PIVOT_KEYS.join(', ')} separated by a comma${bad !== undefined ? `, got "${bad}"` : ''}`);
   }
   return keys as PivotKey[];
+}
+
+function durationArg(flag: string) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value.trim());
+    if (!m) throw new UsageError(`${flag}: expected a duration such as 30s, 10m, 1h, got "${value}"`);
+    const ms = Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+    if (ms <= 0) throw new UsageError(`${flag}: expected a duration above zero, got "${value}"`);
+    return ms;
+  };
+}
+
+/** Reads a small text file the user named, as an InputError when it cannot be read. */
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
+  }
 }
 
 function nonNegative(flag: string) {
@@ -113,6 +141,10 @@ interface RawAnalyzeOpts {
   groupBy?: PivotKey[];
   maxBytes?: number;
   githubSummary?: boolean;
+  incidentWindow?: number;
+  baseline?: string;
+  failOnNew?: Priority;
+  suggestExceptions?: boolean;
 }
 
 function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags {
@@ -123,6 +155,10 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
   if (o.follow && sources.includes('-')) throw new UsageError('--follow needs a file to follow, not stdin');
   const format = chooseFormat(o.format, o.output, Boolean(io.stdout.isTTY));
   if (o.maxBytes !== undefined && format !== 'markdown' && !o.githubSummary) throw new UsageError(`--max-bytes applies to the markdown format, not ${format}`);
+  if (o.suggestExceptions && (o.follow || (sources.includes('-') && io.stdinKind() === 'stream'))) {
+    throw new UsageError('--suggest-exceptions reads the alerts twice (incidents first): give files, not a pipe or --follow');
+  }
+  if (o.failOnNew && o.baseline === undefined) throw new UsageError('--fail-on-new needs --baseline REPORT.json to tell what is new');
   if (o.githubSummary && !io.env.GITHUB_STEP_SUMMARY) throw new UsageError('--github-summary needs GITHUB_STEP_SUMMARY (set by GitHub Actions) to name the summary file');
   const colorTarget = o.output === undefined && Boolean(io.stdout.isTTY);
   return {
@@ -151,15 +187,23 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
     groupBy: o.groupBy ?? ['rule'],
     ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}),
     githubSummary: Boolean(o.githubSummary),
+    incidentWindowMs: o.incidentWindow ?? 10 * 60 * 1000,
+    ...(o.baseline !== undefined ? { baseline: o.baseline } : {}),
+    ...(o.failOnNew ? { failOnNew: o.failOnNew } : {}),
+    suggestExceptions: Boolean(o.suggestExceptions),
   };
 }
 
-/** The exit code a finished report earns: 2 untrustworthy, 1 findings at or above --fail-on, else 0. */
-export function exitCodeFor(report: Report, flags: Pick<AnalyzeFlags, 'failOn' | 'strict'>): 0 | 1 | 2 {
+/**
+ * The exit code a finished report earns: 2 untrustworthy, 1 findings at or above --fail-on (or new
+ * signatures at or above --fail-on-new), else 0.
+ */
+export function exitCodeFor(report: Report, flags: Pick<AnalyzeFlags, 'failOn' | 'strict' | 'failOnNew'>): 0 | 1 | 2 {
   if (flags.strict && report.input.rejected > 0) return 2;
-  if (!flags.failOn) return 0;
   const threshold = flags.failOn;
-  return PRIORITIES.some((p) => atOrAbove(p, threshold) && report.totals.byPriority[p] > 0) ? 1 : 0;
+  if (threshold && PRIORITIES.some((p) => atOrAbove(p, threshold) && report.totals.byPriority[p] > 0)) return 1;
+  if (flags.failOnNew && report.baseline && newAtOrAbove(report.baseline, flags.failOnNew) > 0) return 1;
+  return 0;
 }
 
 /** Live mode: stdin that is a pipe (not a file), or --follow. Cards are written as alerts arrive. */
@@ -198,8 +242,16 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     formats[flags.format](),
   ]);
   const filter = compileFilter(flags.filter, io.now());
+  const baseline = flags.baseline !== undefined ? readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
+  let tuning: { add(e: EnrichedAlert): void; finish(): TuneResult } | undefined;
+  if (flags.suggestExceptions) {
+    // Tuples that cover alerts of high-risk incidents are refused, as in `tune`: a first read finds them.
+    const [{ riskyAlerts }, { enrichedAlerts }, { createTuneCollector }] = await Promise.all([import('./tune/tune-command.js'), import('./tune/index.js'), import('./tune/suggest.js')]);
+    const isRisky = await riskyAlerts(enrichedAlerts(flags.sources, kb, io.stdin, { maxRecordBytes: flags.maxRecordBytes }), flags.incidentWindowMs);
+    tuning = createTuneCollector({ isRisky });
+  }
   const controller = new AbortController();
   let stdoutGone = false;
   // `falco-report | head`: the reader went away; stop quietly instead of dying on EPIPE.
@@ -227,7 +279,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   let report;
   try {
     report = await analyze(
-      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, groupBy: flags.groupBy, ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
+      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, groupBy: flags.groupBy, incidentWindowMs: flags.incidentWindowMs, ...(baseline ? { baseline } : {}), ...(tuning ? { tuning } : {}), ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
       kb,
       io.stdin,
       { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
@@ -285,6 +337,10 @@ function addAnalyzeOptions(cmd: Command): Command {
     .option('--where <cond>', 'only alerts where FIELD=V, FIELD!=V, FIELD~=REGEX, FIELD^=PREFIX, FIELD$=SUFFIX or FIELD*=TEXT holds (repeatable: all must hold; a missing field never holds)', collect)
     .option('--group-by <keys>', `pivot the report: ${PIVOT_KEYS.join('|')}; two keys separated by a comma give a nested breakdown (default rule)`, groupByArg)
     .option('--strict', 'exit 2 when any record is rejected')
+    .option('--incident-window <duration>', 'alerts of one workload this close together form an incident: 30s, 10m, 1h (default 10m)', durationArg('--incident-window'))
+    .option('--baseline <report.json>', 'compare with an earlier --format json report: mark rules and signatures new, known or gone')
+    .option('--fail-on-new <priority>', 'with --baseline: exit 1 only for new signatures at or above this priority', priorityArg)
+    .option('--suggest-exceptions', 'show under each rule the Falco exception `tune` would suggest for it (reads the files twice)')
     .option('--max-bytes <n>', 'keep the Markdown report under N bytes by collapsing detail (it says what it cut)', positiveInt('--max-bytes'))
     .option('--github-summary', 'append the Markdown report to $GITHUB_STEP_SUMMARY (within 1 MiB) and print one ::error/::warning/::notice annotation per rule on stdout')
     .option('--kb <dir>', 'add a knowledge-base directory (repeatable; its entries override built-in ones)', collect)
@@ -311,6 +367,55 @@ function program(io: Io, state: { code: number }): Command {
   analyze.action(async (files: string[], o: RawAnalyzeOpts) => {
     state.code = await runAnalyze(analyzeFlags(files, o, io), io);
   });
+
+  p.command('tune')
+    .description('write a Falco rules file with narrow exceptions for the benign noise in these alerts, with the evidence for each')
+    .argument('[files...]', 'alert files (every format analyze reads); "-" or nothing reads stdin')
+    .option('-o, --output <file>', 'write the rules file here instead of stdout')
+    .option('--falco-version <version>', 'the Falco that loads the file: 0.37 and later get override: {exceptions: append}, older ones append: true (default 0.37)')
+    .option('--max-priority <priority>', 'suggest nothing for alerts above this priority (default Warning)', priorityArg)
+    .option('--min-count <n>', 'suggest only tuples seen at least this often (default 5)', positiveInt('--min-count'))
+    .option('--max-rows <n>', 'value rows per exception at most (default 50)', positiveInt('--max-rows'))
+    .option('--allow-tactic <tactic>', 'also tune rules whose ATT&CK tactic is this one (default: execution only; repeatable)', collect)
+    .option('--check', 'evaluate the generated exceptions against the same alerts and print, on stderr, how many each silences and how many remain per rule')
+    .option('--kb <dir>', 'add a knowledge-base directory (repeatable)', collect)
+    .option('--incident-window <duration>', 'window of the incidents whose alerts are never silenced (default 10m)', durationArg('--incident-window'))
+    .option('--max-record-bytes <n>', 'reject records larger than this (default 1048576)', positiveInt('--max-record-bytes'))
+    .action(async (files: string[], o: { output?: string; falcoVersion?: string; maxPriority?: Priority; minCount?: number; maxRows?: number; allowTactic?: string[]; check?: boolean; kb?: string[]; incidentWindow?: number; maxRecordBytes?: number }) => {
+      if (files.length === 0 && io.stdinKind() === 'tty') throw new UsageError('no input: give alert files, or pipe alerts into it');
+      const tactics = (o.allowTactic ?? []).map((t) => t.trim().toLowerCase());
+      const bad = tactics.find((t) => !(TACTICS as readonly string[]).includes(t));
+      if (bad !== undefined) throw new UsageError(`--allow-tactic "${bad}": expected one of ${TACTICS.join(', ')}`);
+      const [{ tune }, { loadKnowledgeBase }] = await Promise.all([import('./tune/tune-command.js'), import('./kb/knowledge-base.js')]);
+      const kbase = await loadKnowledgeBase(o.kb ?? []);
+      let warned = 0;
+      const out = await tune(
+        {
+          sources: files.length > 0 ? files : ['-'],
+          ...(o.output !== undefined ? { output: o.output } : {}),
+          ...(o.falcoVersion !== undefined ? { falcoVersion: o.falcoVersion } : {}),
+          ...(o.maxPriority ? { maxPriority: o.maxPriority } : {}),
+          ...(o.minCount !== undefined ? { minCount: o.minCount } : {}),
+          ...(o.maxRows !== undefined ? { maxRows: o.maxRows } : {}),
+          allowTactics: tactics as Tactic[],
+          check: Boolean(o.check),
+          maxRecordBytes: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+          incidentWindowMs: o.incidentWindow ?? 10 * 60 * 1000,
+        },
+        kbase,
+        io.stdin,
+        (r) => {
+          warned++;
+          if (warned <= WARN_LIMIT) io.stderr.write(`falco-report: warning: ${r.file}:${r.line}: ${r.reason}\n`);
+        },
+      );
+      if (warned > WARN_LIMIT) io.stderr.write(`falco-report: warning: ${warned - WARN_LIMIT} more rejected records not shown (${warned} in all)\n`);
+      const yaml = out.yaml.endsWith('\n') ? out.yaml : `${out.yaml}\n`;
+      if (o.output !== undefined) writeFileSync(o.output, yaml);
+      else await write(io.stdout, yaml);
+      if (out.check) io.stderr.write(out.check.endsWith('\n') ? out.check : `${out.check}\n`);
+      state.code = 0;
+    });
 
   const kb = p.command('kb').description('inspect and check knowledge-base catalogues');
   kb.command('list')

@@ -4,6 +4,10 @@ import { parseJsonText } from './alert/json-text.js';
 import { parseTextAlert } from './alert/parse-text.js';
 import { atOrAbove, type Priority } from './alert/priority.js';
 import { createAggregator, type Report } from './aggregate/aggregate.js';
+import { compareWithBaseline, createSignatureTracker, type Baseline } from './aggregate/baseline.js';
+import { createIncidentTracker, DEFAULT_INCIDENT_WINDOW_MS } from './aggregate/incidents.js';
+import { createQualityTracker } from './aggregate/quality.js';
+import type { TuneResult } from './tune/suggest.js';
 import { enrich, type EnrichedAlert } from './enrich/enrich.js';
 import { readRecords } from './input/read-records.js';
 import type { PivotKey } from './aggregate/pivot.js';
@@ -19,6 +23,12 @@ export interface AnalyzeOptions {
   readonly filter?: AlertFilter;
   /** --group-by: one or two pivot keys. */
   readonly groupBy?: readonly PivotKey[];
+  /** --incident-window in milliseconds (default 10 minutes). */
+  readonly incidentWindowMs?: number;
+  /** --baseline: an earlier JSON report, read and checked. */
+  readonly baseline?: Baseline;
+  /** --suggest-exceptions: the tune collector to feed (its result goes into the report). */
+  readonly tuning?: { add(e: EnrichedAlert): void; finish(): TuneResult };
   readonly maxRecordBytes: number;
   readonly follow?: boolean;
   readonly signal?: AbortSignal;
@@ -46,6 +56,9 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
     ...(opts.groupBy ? { groupBy: opts.groupBy } : {}),
   });
   const match = cachedMatcher(kb);
+  const incidents = createIncidentTracker({ windowMs: opts.incidentWindowMs ?? DEFAULT_INCIDENT_WINDOW_MS });
+  const quality = createQualityTracker();
+  const signatures = createSignatureTracker();
   const records = readRecords(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
   // The reader itself ends at once when the signal aborts, even in the middle of a silent pipe.
   for await (const rec of records) {
@@ -67,8 +80,22 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
     } else {
       const e = enrich(out, match(out));
       agg.addAlert(e);
+      incidents.add(e);
+      quality.add(e);
+      signatures.add(e);
+      opts.tuning?.add(e);
       hooks.onAlert?.(e);
     }
   }
-  return agg.finish();
+  const fold = agg.finish();
+  const sigs = signatures.finish();
+  const untracked = { count: signatures.overflow, ...(signatures.overflowPriority ? { priority: signatures.overflowPriority } : {}) };
+  return {
+    ...fold,
+    incidents: incidents.finish(),
+    quality: quality.finish(),
+    signatures: sigs,
+    ...(opts.tuning ? { tuning: opts.tuning.finish() } : {}),
+    ...(opts.baseline ? { baseline: { ...compareWithBaseline(sigs, opts.baseline, untracked), file: opts.baseline.file } } : {}),
+  };
 }

@@ -57,12 +57,6 @@ describe('aggregate', () => {
     expect(b.sample.fields['proc.name']).toBe('sh');
     expect(r.timeRange).toEqual({ first: '2026-01-01T00:00:01.000000000Z', last: '2026-01-01T00:00:05.000000000Z' });
   });
-  it('notes Falco drop events as data-quality windows', () => {
-    const agg = createAggregator();
-    agg.addAlert(enrich(alertFrom({ rule: 'Falco internal: syscall event drop', priority: 'Critical', time: '2026-01-01T00:00:00Z', hostname: 'n1', output_fields: { n_drops: 9 } }), NONE));
-    const r = agg.finish();
-    expect(r.drops).toEqual([{ time: '2026-01-01T00:00:00.000000000Z', host: 'n1', rule: 'Falco internal: syscall event drop', detail: '9' }]);
-  });
   it('keeps its size bounded however many distinct values arrive', () => {
     const agg = createAggregator();
     for (let i = 0; i < 20_000; i++) {

@@ -63,6 +63,31 @@ describe('exit paths', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--group-by "cluster": expected one or two of rule, host, namespace, pod, container, image, process, user separated by a comma, got "cluster"');
   });
+  it('--baseline marks signatures new, known or gone, and --fail-on-new gates only on new ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-base-'));
+    const lines = readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8').split('\n');
+    // Yesterday: only the two shells; today: everything.
+    writeFileSync(join(dir, 'yesterday.ndjson'), `${lines[2]}\n${lines[4]}\n`);
+    expect(run(['analyze', join(dir, 'yesterday.ndjson'), '-o', join(dir, 'base.json')]).code).toBe(0);
+    const today = run(['analyze', 'examples/mixed.ndjson', '--baseline', join(dir, 'base.json'), '--fail-on-new', 'critical', '--format', 'json']);
+    expect(today.code).toBe(1);
+    const doc = JSON.parse(today.stdout) as { baseline: { signatures: { state: string; sig: { rule: string } }[]; rules: { rule: string; state: string }[] } };
+    const states = Object.fromEntries(doc.baseline.rules.map((r) => [r.rule, r.state]));
+    expect(states['Terminal shell in container']).toBe('known');
+    expect(states['Drop and execute new binary in container']).toBe('new');
+    // The new signatures top out at Critical: --fail-on-new alert passes, critical (above) fails.
+    expect(run(['analyze', 'examples/mixed.ndjson', '--baseline', join(dir, 'base.json'), '--fail-on-new', 'alert']).code).toBe(0);
+    // Against itself nothing is new.
+    expect(run(['analyze', join(dir, 'yesterday.ndjson'), '--baseline', join(dir, 'base.json'), '--fail-on-new', 'debug']).code).toBe(0);
+    const gone = run(['analyze', 'examples/k8s-audit.json', '--baseline', join(dir, 'base.json'), '--format', 'json']);
+    const g = JSON.parse(gone.stdout) as { baseline: { rules: { rule: string; state: string }[] } };
+    expect(g.baseline.rules).toContainEqual({ rule: 'Terminal shell in container', state: 'gone' });
+    writeFileSync(join(dir, 'bad.json'), '{"schemaVersion": 7}');
+    const bad = run(['analyze', 'examples/mixed.ndjson', '--baseline', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.json: /);
+    expect(run(['analyze', 'examples/mixed.ndjson', '--fail-on-new', 'critical']).code).toBe(2);
+  });
   it('rejected records are warned about on stderr with file:line, and --strict exits 2', () => {
     const r = run(['examples/mixed.ndjson']);
     expect(r.code).toBe(0);
@@ -186,6 +211,32 @@ describe('live mode', () => {
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" --format ndjson < "${join(dir, 'big.ndjson')}" | head -n 2; echo "rc=\${PIPESTATUS[0]}" >&2`], { cwd: ROOT, env: ENV, encoding: 'utf8' });
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
     expect(r.stderr.trim()).toBe('rc=0');
+  });
+});
+
+describe('tune', () => {
+  it('writes a rules file with evidence, and --check counts what it silences', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-tune-'));
+    const r = run(['tune', 'test/tune/golden/ci-shells.ndjson', '--check', '-o', join(dir, 'ex.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const yaml = readFileSync(join(dir, 'ex.yaml'), 'utf8');
+    // The same exception rows as the reviewed golden file of the tune module (the header differs: version, risk label).
+    const rows = (t: string) => t.split('\n').filter((l) => /^\s+- \[|^\s+- name: |^- rule: /.test(l));
+    expect(rows(yaml)).toEqual(rows(readFileSync(join(ROOT, 'test/tune/golden/ci-shells.yaml'), 'utf8')));
+    expect(rows(yaml)).toHaveLength(4);
+    expect(yaml).toContain(`falco-report ${VERSION} from 35 alerts`);
+    expect(r.stderr).toContain('Exceptions checked against 35 alerts: 33 silenced, 2 remaining.');
+    const piped = run(['tune', '--falco-version', '0.36'], readFileSync(join(ROOT, 'test/tune/golden/ci-shells.ndjson'), 'utf8'));
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toContain('  append: true\n');
+    expect(run(['tune', 'test/tune/golden/ci-shells.ndjson', '--allow-tactic', 'lunch']).code).toBe(2);
+  });
+  it('analyze --suggest-exceptions shows the same exception under its rule', () => {
+    const r = run(['analyze', 'test/tune/golden/ci-shells.ndjson', '--suggest-exceptions']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('#### Suggested exception\n\n33 of 35 alerts would be silenced');
+    expect(r.stdout).toContain("- ['\"registry.example.com/ci/gitlab-runner-helper\"', '\"bash\"']");
   });
 });
 

@@ -6,7 +6,11 @@ import { PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import type { Match } from '../kb/match-entry.js';
 import { alertSource } from '../kb/match-entry.js';
+import type { Comparison, SignatureCount } from './baseline.js';
+import type { IncidentReport } from './incidents.js';
 import { createPivot, type Pivot, type PivotKey } from './pivot.js';
+import type { QualityReport } from './quality.js';
+import type { TuneResult } from '../tune/suggest.js';
 import { createTopK, type Counted, type TopK } from './top-k.js';
 
 /** The version of the JSON document; bumped on any breaking change to its shape. */
@@ -67,16 +71,8 @@ export interface RuleGroup {
   readonly fromText: number;
 }
 
-/** A window in which Falco said it dropped events, so detections may be missing. */
-export interface DropNotice {
-  readonly time?: string;
-  readonly host?: string;
-  readonly rule: string;
-  readonly detail: string;
-}
-
-/** The model every renderer reads and the exit code is decided on. */
-export interface Report {
+/** What the rule fold produces; run.ts adds the incidents, data quality and baseline to make a Report. */
+export interface FoldReport {
   readonly schemaVersion: number;
   readonly input: {
     readonly records: number;
@@ -98,10 +94,21 @@ export interface Report {
   readonly sources: readonly Counted[];
   readonly hosts: readonly Counted[];
   readonly groups: readonly RuleGroup[];
-  readonly drops: readonly DropNotice[];
   readonly notes: readonly string[];
   /** Present when --group-by asked for something other than rules. */
   readonly pivot?: Pivot;
+}
+
+/** The model every renderer reads and the exit code is decided on. */
+export interface Report extends FoldReport {
+  readonly incidents: IncidentReport;
+  readonly quality: QualityReport;
+  /** Rule + stable context (image, namespace, process, user) with counts: what a later --baseline compares with. */
+  readonly signatures: readonly SignatureCount[];
+  /** Present with --baseline: each signature and rule as new, known or gone. */
+  readonly baseline?: Comparison & { readonly file: string };
+  /** Present with --suggest-exceptions: what `tune` would suggest, per rule. */
+  readonly tuning?: TuneResult;
 }
 
 interface GroupState {
@@ -133,7 +140,7 @@ export interface Aggregator {
   addReject(r: Reject): void;
   addSkipped(s: Skipped): void;
   addFiltered(): void;
-  finish(): Report;
+  finish(): FoldReport;
   /** Alerts counted so far, and the highest priority seen (for the live exit code). */
   readonly alerts: number;
 }
@@ -222,7 +229,6 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
   const hosts = createTopK(LIMITS.topCapacity);
   const rejects: Reject[] = [];
   const skippedSamples: Skipped[] = [];
-  const drops: DropNotice[] = [];
   const notes: string[] = [];
   let accepted = 0;
   let rejected = 0;
@@ -318,12 +324,6 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
       }
       for (const b of e.benign) g.benign.add(b.pattern);
       if (a.fromText) g.fromText++;
-      if (source === 'internal' && /drop/i.test(a.rule)) {
-        if (drops.length < LIMITS.rejectsKept) {
-          const detail = fieldText(a.fields['n_drops']) ?? a.output ?? '';
-          drops.push({ ...(a.time ? { time: a.time } : {}), ...(host ? { host } : {}), rule: a.rule, detail });
-        }
-      }
     },
     addReject(r) {
       rejected++;
@@ -376,7 +376,6 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
         sources: sources.top(10),
         hosts: hosts.top(10),
         groups: out,
-        drops,
         notes,
         ...(pivot ? { pivot: pivot.finish() } : {}),
       };

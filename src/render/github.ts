@@ -16,13 +16,27 @@ export function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-/** One annotation per rule group (the most severe first, at most `max`): error, warning or notice by priority. */
+/** Incidents at or above this risk get an annotation of their own. */
+export const INCIDENT_ANNOTATION_RISK = 40;
+
+/**
+ * One annotation per risky incident (risk ≥ 40, at most 5), then one per rule group (the most severe
+ * first, at most `max`): error, warning or notice by priority.
+ */
 export function annotations(r: Report, max = 10): string[] {
-  return r.groups.slice(0, max).map((g) => {
+  const incidents = r.incidents.incidents
+    .filter((i) => i.risk >= INCIDENT_ANNOTATION_RISK)
+    .slice(0, 5)
+    .map((i) => {
+      const level = i.risk >= 70 || atOrAbove(i.priority, 'Critical') ? 'error' : 'warning';
+      const message = `risk ${i.risk}, ${i.alerts} alerts in ${i.workload.kind} ${i.workload.value}${i.tactics.length > 0 ? `, tactics ${i.tactics.join(' → ')}` : ''}: ${i.riskFactors.map((f) => f.reason).join('; ')}`;
+      return `::${level} title=${escapeProperty(`Falco incident ${i.id}`)}::${escapeData(message)}`;
+    });
+  return [...incidents, ...r.groups.slice(0, max).map((g) => {
     const level = atOrAbove(g.priority, 'Critical') ? 'error' : atOrAbove(g.priority, 'Warning') ? 'warning' : 'notice';
     const where = g.top.host[0]?.value;
     const span = g.firstSeen ? ` between ${g.firstSeen} and ${g.lastSeen}` : '';
     const message = `${g.count} ${g.priority} alert${g.count === 1 ? '' : 's'} of "${g.rule}"${where ? `, mostly on ${where}` : ''}${span}${g.match.entry ? `: ${g.match.entry.summary}` : ''}`;
     return `::${level} title=${escapeProperty(`Falco: ${g.rule}`)}::${escapeData(message)}`;
-  });
+  })];
 }

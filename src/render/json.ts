@@ -78,7 +78,11 @@ export function renderJson(r: Report, opts: RenderOptions): string {
     hosts: r.hosts,
     ...(r.pivot ? { pivot: r.pivot } : {}),
     groups: r.groups.map(groupJson),
-    dataQuality: { drops: r.drops, notes: r.notes },
+    incidents: r.incidents,
+    dataQuality: { ...r.quality, notes: r.notes },
+    ...(r.baseline ? { baseline: r.baseline } : {}),
+    ...(r.tuning ? { suggestedExceptions: r.tuning } : {}),
+    signatures: r.signatures,
     rejects: r.rejects,
     skipped: r.skippedSamples,
   };

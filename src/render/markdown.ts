@@ -2,6 +2,9 @@
 import type { Counted } from '../aggregate/top-k.js';
 import type { Alert } from '../alert/alert.js';
 import { LIMITS, type Report, type RuleGroup } from '../aggregate/aggregate.js';
+import type { Workload } from '../aggregate/incidents.js';
+import { renderRuleExceptions } from '../tune/render-exceptions.js';
+import type { RuleTuning } from '../tune/suggest.js';
 import type { Pivot, PivotKey, PivotRow } from '../aggregate/pivot.js';
 import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
 import { fieldMeaning } from '../alert/field-meanings.js';
@@ -215,7 +218,20 @@ function entrySections(entry: KbEntry, alert: Alert, note: string, hintLines: re
   return out;
 }
 
-function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0]): string {
+/** --suggest-exceptions: the exception tune would write for this rule, or why it would not. */
+function suggestion(t: RuleTuning | undefined): string {
+  if (!t) return '';
+  const yaml = renderRuleExceptions(t);
+  const refused = t.refusals.reduce((n, r) => n + r.count, 0);
+  const why = [...new Set(t.refusals.flatMap((r) => r.reasons))].slice(0, 5);
+  const parts = ['#### Suggested exception'];
+  if (yaml) parts.push(`${t.covered} of ${t.total} alerts would be silenced by this exception (review every row; \`falco-report tune\` writes the whole file):`, mdFence(yaml.trimEnd(), 'yaml'));
+  else parts.push('_No exception is suggested for this rule._');
+  if (refused > 0) parts.push(`Not suggested for ${plural(refused, 'alert')}: ${why.map((w) => mdText(w)).join('; ')}.`);
+  return parts.join('\n\n');
+}
+
+function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0], tuning?: RuleTuning): string {
   const entry = g.match.entry;
   const title = `${n}. ${g.priority}: ${mdText(g.rule)} (${plural(g.count, 'alert')})`;
   const out: string[] = detail.collapse ? [] : [`### ${title}`];
@@ -230,6 +246,8 @@ function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0])
     if (!detail.harden && harden >= 0) sections.splice(harden, 2);
     out.push(...sections);
   } else if (h.length > 0) out.push('#### Triage hints', h.join('\n'));
+  const sug = suggestion(tuning);
+  if (sug) out.push(sug);
   // Collapsed: GitHub renders <details> as a closed section; the blank lines keep the Markdown inside it.
   return detail.collapse ? `<details>\n<summary>${title}</summary>\n\n${out.join('\n\n')}\n\n</details>` : out.join('\n\n');
 }
@@ -276,8 +294,9 @@ function overview(r: Report): string {
 
 function rulesTable(r: Report, maxRows = Infinity): string {
   const shown = r.groups.slice(0, maxRows);
+  const state = r.baseline ? new Map(r.baseline.rules.map((x) => [x.rule, x.state])) : undefined;
   const rules = table(
-    ['Priority', 'Rule', 'Alerts', 'First seen', 'Last seen', 'KB match'],
+    ['Priority', 'Rule', 'Alerts', 'First seen', 'Last seen', 'KB match', ...(state ? ['Baseline'] : [])],
     shown.map((g) => [
       g.priority,
       mdText(g.rule),
@@ -285,6 +304,7 @@ function rulesTable(r: Report, maxRows = Infinity): string {
       g.firstSeen ?? '_unknown_',
       g.lastSeen ?? '_unknown_',
       g.match.entry ? `${g.match.how}: ${mdText(g.match.entry.rule)}` : 'none',
+      ...(state ? [state.get(g.rule) ?? 'new'] : []),
     ]),
   );
   const keys = ['host', 'namespace', 'pod', 'image', 'process', 'user'] as const;
@@ -324,19 +344,85 @@ function pivotSection(p: Pivot): string {
   return `${title}\n\n${table(k2 ? head : head.filter((_, i) => i !== 1), k2 ? rows : rows.map((r) => r.filter((_, i) => i !== 1)))}${other}`;
 }
 
+function workloadLabel(w: Workload): string {
+  return `${w.kind} ${mdText(w.value)}`;
+}
+
 function dataQuality(r: Report): string {
   const out: string[] = [];
-  for (const d of r.drops) {
-    out.push(`- Falco reported dropped events${d.host ? ` on ${mdText(d.host)}` : ''} at ${d.time ?? 'an unknown time'} (${mdText(d.rule)}${d.detail ? `: ${mdText(d.detail)}` : ''}): detections may be missing around then.`);
+  const q = r.quality;
+  for (const d of q.dropWindows) {
+    const where = d.workloads.map((w) => `${workloadLabel(w.workload)} (${w.alerts})`).join(', ');
+    out.push(
+      `- Falco dropped events${d.host ? ` on ${mdText(d.host)}` : ''} from ${d.start} to ${d.end} (${plural(d.drops, 'drop notice')}${d.droppedEvents !== undefined ? `, ${d.droppedEvents} events` : ''}): detections may be missing in that window.${d.alerts > 0 ? ` Workloads with alerts in it: ${where}${d.workloadCount > d.workloads.length ? `, and ${d.workloadCount - d.workloads.length} more` : ''}.` : ' No other alerts fell in it.'}`,
+    );
+  }
+  if (q.dropWindowsOmitted > 0) out.push(`- ${plural(q.dropWindowsOmitted, 'more drop notice')} beyond the windows listed.`);
+  if (q.dropsWithoutTime > 0) out.push(`- ${plural(q.dropsWithoutTime, 'drop notice')} without a date: they cannot be placed in time.`);
+  if (q.lowConfidenceAlerts > 0) {
+    out.push(`- ${plural(q.lowConfidenceAlerts, 'alert')} lack key context (low confidence):`);
+    for (const l of q.lowConfidence.slice(0, 20)) {
+      out.push(`  - ${mdText(l.rule)}: ${l.count} (${l.reasons.map((x) => `${mdText(x.reason)}: ${x.count}`).join('; ')})`);
+    }
+    if (q.lowConfidence.length > 20) out.push(`  - and ${q.lowConfidence.length - 20} more rules (--format json lists them).`);
   }
   if (r.input.rejected > 0) {
     out.push(`- ${plural(r.input.rejected, 'record')} rejected (not valid alerts):`);
     for (const x of r.rejects.slice(0, 20)) out.push(`  - ${mdText(`${x.file}:${x.line}`)}: ${mdText(x.reason)}`);
-    if (r.input.rejected > 20) out.push(`  - and ${r.input.rejected - 20} more (all are listed in --format json, up to ${r.rejects.length}).`);
+    if (r.input.rejected > 20) out.push(`  - and ${r.input.rejected - 20} more (--format json lists up to ${r.rejects.length}).`);
   }
   if (r.input.skipped > 0) out.push(`- ${plural(r.input.skipped, 'line')} skipped: not alerts (Falco banners, log lines).`);
   for (const n of r.notes) out.push(`- ${mdText(n)}`);
   return out.join('\n');
+}
+
+/** The incidents table, then the detail (score explained, timeline) of the riskiest. */
+function incidentsSection(r: Report, details: number): string {
+  const list = r.incidents.incidents;
+  if (list.length === 0) return '';
+  const rows = list.slice(0, 50).map((i) => [
+    i.id,
+    String(i.risk),
+    workloadLabel(i.workload),
+    String(i.alerts),
+    i.priority,
+    i.tactics.length > 0 ? i.tactics.join(' → ') : '_none_',
+    i.firstSeen ?? '_unknown_',
+    i.lastSeen ?? '_unknown_',
+  ]);
+  const out = [`## Incidents (${r.incidents.total}, riskiest first)`, table(['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', 'First seen', 'Last seen'], rows)];
+  if (list.length > 50) out.push(`_${list.length - 50} more incidents are in --format json._`);
+  for (const i of list.slice(0, details)) {
+    const where = [i.host && `host ${mdText(i.host)}`, i.namespace && `namespace ${mdText(i.namespace)}`, i.pod && `pod ${mdText(i.pod)}`, i.image && `image ${mdText(i.image)}`].filter(Boolean).join(', ');
+    out.push(`### ${i.id}: risk ${i.risk}, ${workloadLabel(i.workload)}`);
+    if (where) out.push(`Where: ${where}.`);
+    out.push(`Why this score: ${i.riskFactors.map((f) => `${mdText(f.reason)} (${f.points > 0 ? '+' : ''}${f.points})`).join('; ')}.`);
+    const timeline = i.timeline.map((t) => [t.time ?? '_unknown_', mdText(t.rule), t.priority, `${mdText(t.what)}${t.count > 1 ? ` (${t.count} times)` : ''}`]);
+    if (i.timelineOmitted) timeline.splice(i.timelineOmitted.at, 0, ['…', `${i.timelineOmitted.alerts} alerts left out`, '', '']);
+    out.push(table(['Time', 'Rule', 'Priority', 'What happened'], timeline));
+  }
+  return out.join('\n\n');
+}
+
+/** With --baseline: what is new since the baseline, what is known, what is gone. */
+function baselineSection(r: Report): string {
+  const b = r.baseline;
+  if (!b) return '';
+  const count = (st: string) => b.signatures.filter((x) => x.state === st).length;
+  const rows = b.signatures.filter((x) => x.state !== 'known').slice(0, 50).map((x) => [
+    x.state,
+    x.priority,
+    mdText(x.sig.rule),
+    x.sig.image ? mdText(x.sig.image) : '_unknown_',
+    x.sig.namespace ? mdText(x.sig.namespace) : '_unknown_',
+    x.sig.process ? mdText(x.sig.process) : '_unknown_',
+    x.sig.user ? mdText(x.sig.user) : '_unknown_',
+    String(x.count),
+    String(x.baselineCount),
+  ]);
+  const out = [`## Compared with ${mdText(b.file)}`, `${count('new')} new, ${count('known')} known and ${count('gone')} gone signatures (a signature is a rule with its image, namespace, process and user).${b.untracked > 0 ? ` ${b.untracked} alerts had signatures beyond what is tracked and count as new.` : ''}`];
+  if (rows.length > 0) out.push(table(['State', 'Priority', 'Rule', 'Image', 'Namespace', 'Process', 'User', 'Alerts now', 'Alerts then'], rows));
+  return out.join('\n\n');
 }
 
 /** Renders the whole report as GitHub-flavoured Markdown. */
@@ -347,13 +433,18 @@ export function renderMarkdown(r: Report, opts: RenderOptions): string {
   out.push(single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`);
   out.push(overview(r));
   if (r.pivot) out.push(pivotSection(r.pivot));
+  const inc = single ? '' : incidentsSection(r, Math.min(5, detail.detailsFor));
+  if (inc) out.push(inc);
   if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r, detail.rulesRows));
+  const base = baselineSection(r);
+  if (base) out.push(base);
   const dq = dataQuality(r);
   if (dq) out.push('## Data quality', dq);
   if (r.groups.length > 0) {
     const shown = r.groups.slice(0, detail.detailsFor);
     if (shown.length > 0) out.push(single ? '## Detail' : '## Detail by rule');
-    shown.forEach((g, i) => out.push(groupDetail(g, i + 1, detail)));
+    const tuned = new Map((r.tuning?.rules ?? []).map((t) => [t.rule, t]));
+    shown.forEach((g, i) => out.push(groupDetail(g, i + 1, detail, tuned.get(g.rule))));
   } else out.push('_No alerts to report._');
   if (detail !== DETAIL_LEVELS[0]) out.push(cutNote(r, detail));
   out.push(`---\n_falco-report ${mdText(opts.version)}_`);

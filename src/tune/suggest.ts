@@ -514,6 +514,42 @@ export function createTuneCollector(opts: TuneOptions = {}): TuneCollector {
     return out;
   }
 
+  /** Every reason a tuple is not safe to suggest, in the order they are shown; none when it is. */
+  function tupleReasons(st: RuleState, keys: ExceptionKeys, key: string, t: TupleState): [RefusalCode, string][] {
+    const reasons = flagReasons(st, st.flagged.get(key), t.count);
+    const bad = t.values.flatMap((v, i) => (typeof v === 'string' ? [v] : v).map((x) => [i, unrepresentable(x)] as const)).find(([, why]) => why !== undefined);
+    if (bad) reasons.push(['unrepresentable', `the ${keys.fields[bad[0]]} value ${bad[1]}`]);
+    if (t.count < settings.minCount) reasons.push(['min-count', `seen ${plural(t.count, 'time')}, fewer than --min-count ${settings.minCount}`]);
+    if (keys.fields.length === 1) {
+      const field = keys.fields[0] as string;
+      const share = t.count / st.total;
+      if (IDENTITY_FIELDS.has(field)) reasons.push(['too-wide', `keyed on ${field} alone, which says who or where, not what`]);
+      else if (share >= settings.wideShare) reasons.push(['too-wide', `keyed on ${field} alone, shared by ${Math.floor(share * 100)}% of the rule's alerts: it would silence the rule`]);
+    }
+    if (reasons.length === 0 && !keys.comps.every((c) => c === '=')) reasons.push(...crossReasons(st, keys, key, t.values));
+    return reasons;
+  }
+
+  /**
+   * With startswith, contains, in or pmatch, a row also matches other tuples (`apt-get install` covers
+   * `apt-get install -y nc; nc -e ...`): none of those may hold an unsafe alert either.
+   */
+  function crossReasons(st: RuleState, keys: ExceptionKeys, key: string, values: readonly ExceptionValue[]): [RefusalCode, string][] {
+    const hit: FlagState & { tuples: number } = { values: [], alerts: 0, priority: 0, tactic: 0, risky: 0, worst: 'Debug', tuples: 0 };
+    for (const [other, f] of st.flagged) {
+      if (other === key || !covers(keys, values, f.values)) continue;
+      hit.tuples++;
+      hit.alerts += f.alerts;
+      hit.priority += f.priority;
+      hit.tactic += f.tactic;
+      hit.risky += f.risky;
+      if (priorityRank(f.worst) < priorityRank(hit.worst)) hit.worst = f.worst;
+    }
+    if (hit.alerts === 0) return [];
+    const ops = keys.comps.filter((c) => c !== '=').join('/');
+    return flagReasons(st, hit, hit.alerts).map(([code, why]) => [code, `its ${ops} match also covers ${plural(hit.tuples, 'other tuple')}: ${why}`]);
+  }
+
   function finishRule(st: RuleState): RuleTuning {
     const base = {
       rule: st.rule,
@@ -541,34 +577,7 @@ export function createTuneCollector(opts: TuneOptions = {}): TuneCollector {
     const refusedKeys = new Map<string, Refusal>();
     const accepted: { key: string; t: TupleState }[] = [];
     for (const [key, t] of tuples) {
-      const reasons = flagReasons(st, st.flagged.get(key), t.count);
-      const bad = t.values.flatMap((v, i) => (typeof v === 'string' ? [v] : v).map((x) => [i, unrepresentable(x)] as const)).find(([, why]) => why !== undefined);
-      if (bad) reasons.push(['unrepresentable', `the ${keys.fields[bad[0]]} value ${bad[1]}`]);
-      if (t.count < settings.minCount) reasons.push(['min-count', `seen ${plural(t.count, 'time')}, fewer than --min-count ${settings.minCount}`]);
-      if (keys.fields.length === 1) {
-        const field = keys.fields[0] as string;
-        const share = t.count / st.total;
-        if (IDENTITY_FIELDS.has(field)) reasons.push(['too-wide', `keyed on ${field} alone, which says who or where, not what`]);
-        else if (share >= settings.wideShare) reasons.push(['too-wide', `keyed on ${field} alone, shared by ${Math.floor(share * 100)}% of the rule's alerts: it would silence the rule`]);
-      }
-      // With startswith, contains, in or pmatch a row also covers other tuples: none of them may be unsafe.
-      if (reasons.length === 0 && !keys.comps.every((c) => c === '=')) {
-        const hit = { alerts: 0, priority: 0, tactic: 0, risky: 0, worst: 'Debug' as Priority, tuples: 0 };
-        for (const [other, f] of st.flagged) {
-          if (other === key || !covers(keys, t.values, f.values)) continue;
-          hit.tuples++;
-          hit.alerts += f.alerts;
-          hit.priority += f.priority;
-          hit.tactic += f.tactic;
-          hit.risky += f.risky;
-          if (priorityRank(f.worst) < priorityRank(hit.worst)) hit.worst = f.worst;
-        }
-        if (hit.alerts > 0) {
-          for (const [code, why] of flagReasons(st, { values: [], ...hit }, hit.alerts)) {
-            reasons.push([code, `its ${keys.comps.filter((c) => c !== '=').join('/')} match also covers ${plural(hit.tuples, 'other tuple')}: ${why}`]);
-          }
-        }
-      }
+      const reasons = tupleReasons(st, keys, key, t);
       if (reasons.length === 0 && accepted.length >= settings.maxRows) reasons.push(['max-rows', `the exception already has --max-rows ${settings.maxRows} rows`]);
       if (reasons.length === 0) accepted.push({ key, t });
       else refusedKeys.set(key, { values: t.values, count: t.count, codes: reasons.map(([c]) => c), reasons: reasons.map(([, r]) => r) });
