@@ -256,3 +256,46 @@ describe('kb commands', () => {
     expect(bad.stdout).toMatch(/1 entries checked, [2-9]\d* problems/);
   });
 });
+
+describe('kb list, show and coverage', () => {
+  it('kb list prints every entry, as text or JSON', () => {
+    const json = run(['kb', 'list', '--format', 'json']);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as { rule: string; source: string; priority: string; maturity: string; mitre: string[] }[];
+    expect(rows.length).toBeGreaterThanOrEqual(242);
+    expect(rows.find((r) => r.rule === 'Terminal shell in container')).toMatchObject({ source: 'syscall', priority: 'Notice', maturity: 'stable', mitre: ['T1059.004', 'T1609'] });
+    const text = run(['kb', 'list']);
+    expect(text.stdout.split('\n')[0]).toBe('RULE\tSOURCE\tPRIORITY\tMATURITY\tMITRE');
+    expect(text.stdout).toContain('Terminal shell in container\tsyscall\tNotice\tstable\tT1059.004,T1609\n');
+  });
+  it('kb show renders an entry with unfilled placeholders; an unknown rule is a usage error', () => {
+    const r = run(['kb', 'show', 'terminal shell in container', '--format', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# Terminal shell in container\n/);
+    expect(r.stdout).toContain('crictl exec <container.id> ps -ef');
+    expect(r.stdout).toContain('| From | built-in, rules-kb/stable/terminal-shell-in-container.yaml |');
+    const none = run(['kb', 'show', 'No such rule']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no knowledge-base entry for rule "No such rule"');
+  });
+  it('kb coverage: 0 when all rules have entries, 1 with the missing ones listed, 2 for a broken file', () => {
+    const all = run(['kb', 'coverage', '../shared/falco-rules/falco_rules.yaml', '--format', 'json']);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual({ rules: 25, covered: 25, missing: [] });
+    const dir = mkdtempSync(join(tmpdir(), 'fr-cov-'));
+    writeFileSync(
+      join(dir, 'mine.yaml'),
+      ['- macro: my_macro', '  condition: proc.name = x', '- list: my_list', '  items: [a]', '- rule: My custom rule', '  desc: x', '  condition: my_macro', '  output: x', '  priority: WARNING', '- rule: Terminal shell in container', '  enabled: false', '  override:', '    enabled: replace', '- rule: Another rule', '  desc: y', '  condition: evt.type = open', '  output: y', '  priority: INFO', '  enabled: false', ''].join('\n'),
+    );
+    const some = run(['kb', 'coverage', join(dir, 'mine.yaml')]);
+    expect(some.code).toBe(1);
+    expect(some.stdout).toContain(`${join(dir, 'mine.yaml')}:5: no entry for rule "My custom rule"\n`);
+    expect(some.stdout).toContain('no entry for rule "Another rule" (disabled by default)');
+    // The override names a rule the user runs (from the default file): it counts, and it is covered.
+    expect(some.stdout.trim().split('\n').pop()).toBe('3 rules, 1 covered, 2 missing');
+    writeFileSync(join(dir, 'broken.yaml'), '- rule: x\n  desc: [unclosed\n');
+    const broken = run(['kb', 'coverage', join(dir, 'broken.yaml')]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/broken\.yaml:\d+: YAML: /);
+  });
+});

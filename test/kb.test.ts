@@ -99,3 +99,26 @@ describe('matcher', () => {
     expect(m).toMatchObject({ how: 'generic', signals: ['source syscall'] });
   });
 });
+
+describe('custom rules from the shared corpus', () => {
+  it('every custom-rule alert gets an entry, and the report says how it was chosen', async () => {
+    const kb = await loadKnowledgeBase();
+    const lines = readFileSync(`${CORPUS}public-alerts.jsonl`, 'utf8').split('\n').filter(Boolean);
+    const official = new Set((JSON.parse(readFileSync(`${ROOT}../shared/falco-rules/index.json`, 'utf8')) as { rules: { name: string }[] }).rules.map((r) => r.name.toLowerCase()));
+    const custom = lines.map((l, i) => alertFrom(l, 'public-alerts.jsonl', i + 1)).filter((a) => !official.has(a.rule.toLowerCase()) && !a.rule.startsWith('Falco internal'));
+    expect(custom.map((a) => a.rule).sort()).toEqual(
+      ['Detect bash in a container', 'Memory dump process in Container [custom]', 'Test rule', 'Test rule', 'Test rule', 'Unexpected file access', 'open_from_cat', 'open_from_cat', 'outbound connection', 'ssh tunneling/ssh port forwarding'].sort(),
+    );
+    for (const a of custom) {
+      const m = matchEntry(a, kb);
+      expect(m.entry, a.rule).toBeDefined();
+      expect(['similar', 'generic']).toContain(m.how);
+      expect(m.signals.length, a.rule).toBeGreaterThan(0);
+      if (m.how === 'similar') expect(['high', 'medium', 'low']).toContain(m.confidence);
+    }
+    const byRule = (rule: string) => matchEntry(custom.find((a) => a.rule === rule)!, kb);
+    // A bash-in-container rule lands on the shell-in-container guidance; ssh port forwarding on network guidance.
+    expect(byRule('Detect bash in a container').entry?.rule).toMatch(/shell/i);
+    expect(byRule('ssh tunneling/ssh port forwarding').signals.join(' ')).toMatch(/network/);
+  });
+});

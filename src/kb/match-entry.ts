@@ -43,13 +43,50 @@ function meaningfulTags(tags: readonly string[]): Set<string> {
   return new Set(tags.filter((t) => !NOISE_TAG.test(t)).map((t) => t.toLowerCase()));
 }
 
+/** Words custom rule names use for the same thing as official ones. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  bash: 'shell',
+  sh: 'shell',
+  zsh: 'shell',
+  ksh: 'shell',
+  dash: 'shell',
+  terminal: 'shell',
+  k8s: 'kubernetes',
+  kube: 'kubernetes',
+  connect: 'connection',
+  outbound: 'connection',
+  inbound: 'connection',
+  traffic: 'connection',
+  tunneling: 'tunnel',
+  cred: 'credential',
+  credentials: 'credential',
+  secret: 'credential',
+};
+
+/** Tag families inferred from name words, for custom rules that carry no tags. */
+const WORD_FAMILY: Readonly<Record<string, string>> = {
+  shell: 'shell',
+  process: 'process',
+  connection: 'network',
+  network: 'network',
+  tunnel: 'network',
+  ssh: 'network',
+  port: 'network',
+  file: 'filesystem',
+  write: 'filesystem',
+  read: 'filesystem',
+  open: 'filesystem',
+  directory: 'filesystem',
+};
+
 function words(name: string): Set<string> {
   return new Set(
     name
       .toLowerCase()
       .split(/[^a-z0-9]+/)
       .filter((w) => w.length > 1 && !STOP.has(w))
-      .map((w) => w.replace(/s$/, '')),
+      .map((w) => SYNONYMS[w] ?? (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w))
+      .map((w) => SYNONYMS[w] ?? w),
   );
 }
 
@@ -89,7 +126,10 @@ function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undef
 }
 
 function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
-  const tags = meaningfulTags(alert.tags);
+  const own = meaningfulTags(alert.tags);
+  // A custom rule without tags still says what it is about in its name.
+  const tags = own.size > 0 ? own : new Set([...words(alert.rule)].map((w) => WORD_FAMILY[w]).filter((t): t is string => t !== undefined));
+  const inferred = own.size === 0 && tags.size > 0;
   const forSource = kb.generic.filter((g) => g.applies?.source === source);
   // The family sharing the most tags wins; on a tie, the narrower family (fewer tags) is more specific.
   let family: { entry: KbEntry; shared: string[] } | undefined;
@@ -103,7 +143,7 @@ function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
       (shared.length === family.shared.length && fam.length < (family.entry.applies?.tags_any.length ?? 0));
     if (better) family = { entry: g, shared };
   }
-  if (family) return { entry: family.entry, how: 'generic', signals: [`source ${source}`, `tags ${family.shared.join(', ')}`] };
+  if (family) return { entry: family.entry, how: 'generic', signals: [`source ${source}`, `${inferred ? 'name suggests' : 'tags'} ${family.shared.join(', ')}`] };
   const plain = forSource.find((g) => (g.applies?.tags_any ?? []).length === 0);
   if (plain) return { entry: plain, how: 'generic', signals: [`source ${source}`] };
   const plugin = kb.generic.find((g) => g.applies?.source === 'plugin');
