@@ -111,7 +111,7 @@ export function chooseFormat(format: string | undefined, output: string | undefi
   if (format !== undefined) return format as Format;
   if (output !== undefined) {
     const ext = extname(output).toLowerCase();
-    const f = EXTENSIONS[ext];
+    const f = Object.hasOwn(EXTENSIONS, ext) ? EXTENSIONS[ext] : undefined;
     if (!f) throw new UsageError(`-o ${output}: cannot tell the format from "${ext || 'no extension'}"; add --format (${FORMATS.join(', ')})`);
     return f;
   }

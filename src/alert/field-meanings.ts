@@ -141,7 +141,7 @@ const PREFIX_MEANINGS: ReadonlyArray<readonly [string, string]> = [
 /** The meaning of a field, or a line saying which family it belongs to; undefined when unknown. */
 export function fieldMeaning(name: string): string | undefined {
   const base = name.replace(/\[[^\]]*\]$/, '');
-  const own = FIELD_MEANINGS[base];
+  const own = Object.hasOwn(FIELD_MEANINGS, base) ? FIELD_MEANINGS[base] : undefined;
   if (own) return own;
   for (const [prefix, text] of PREFIX_MEANINGS) if (base.startsWith(prefix)) return text;
   return undefined;

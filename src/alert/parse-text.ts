@@ -54,7 +54,7 @@ export function parseTextFields(message: string): Record<string, FieldValue> {
     const key = m[1] as string;
     const from = (m.index ?? 0) + m[0].length;
     const to = i + 1 < starts.length ? (starts[i + 1]?.index ?? body.length) : body.length;
-    const field = TEXT_KEYS[key];
+    const field = Object.hasOwn(TEXT_KEYS, key) ? TEXT_KEYS[key] : undefined;
     if (!field || field in fields) return;
     const value = body.slice(from, to).trim();
     fields[field] = value === '<NA>' ? null : value;

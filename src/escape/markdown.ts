@@ -18,9 +18,12 @@ export function mdText(value: string): string {
     .replace(AUTOLINK, (_m, scheme: string | undefined, www: string | undefined) => (scheme ? `${scheme}\\:` : `${www}\\.`));
 }
 
-/** Wraps a value in an inline code span that no backtick run inside it can close. */
-export function mdCode(value: string): string {
-  const safe = terminalSafe(value);
+/**
+ * Wraps a value in an inline code span that no backtick run inside it can close. In a table cell
+ * (`inTable`), `|` is written `\|`: GFM splits cells before it reads code spans.
+ */
+export function mdCode(value: string, inTable = false): string {
+  const safe = inTable ? terminalSafe(value).replace(/\|/g, '\\|') : terminalSafe(value);
   const longest = Math.max(0, ...(safe.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longest + 1);
   const pad = safe.startsWith('`') || safe.endsWith('`') || safe.startsWith(' ') ? ' ' : '';
@@ -36,4 +39,12 @@ export function mdFence(body: string, lang = ''): string {
   const longest = Math.max(2, ...(safe.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}${lang}\n${safe}\n${fence}`;
+}
+
+/**
+ * Escapes a value for HTML text, as inside `<summary>`: Markdown escapes do not apply in an HTML block,
+ * so `<`, `>`, `&` and quotes become entities (and controls are made visible first).
+ */
+export function htmlText(value: string): string {
+  return terminalSafe(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

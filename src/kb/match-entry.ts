@@ -79,14 +79,19 @@ const WORD_FAMILY: Readonly<Record<string, string>> = {
   directory: 'filesystem',
 };
 
+/** Own keys only: a rule named `constructor` must not reach Object.prototype. */
+function synonym(w: string): string | undefined {
+  return Object.hasOwn(SYNONYMS, w) ? SYNONYMS[w] : undefined;
+}
+
 function words(name: string): Set<string> {
   return new Set(
     name
       .toLowerCase()
       .split(/[^a-z0-9]+/)
       .filter((w) => w.length > 1 && !STOP.has(w))
-      .map((w) => SYNONYMS[w] ?? (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w))
-      .map((w) => SYNONYMS[w] ?? w),
+      .map((w) => synonym(w) ?? (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w))
+      .map((w) => synonym(w) ?? w),
   );
 }
 
@@ -128,7 +133,7 @@ function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undef
 function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
   const own = meaningfulTags(alert.tags);
   // A custom rule without tags still says what it is about in its name.
-  const tags = own.size > 0 ? own : new Set([...words(alert.rule)].map((w) => WORD_FAMILY[w]).filter((t): t is string => t !== undefined));
+  const tags = own.size > 0 ? own : new Set([...words(alert.rule)].map((w) => (Object.hasOwn(WORD_FAMILY, w) ? WORD_FAMILY[w] : undefined)).filter((t): t is string => t !== undefined));
   const inferred = own.size === 0 && tags.size > 0;
   const forSource = kb.generic.filter((g) => g.applies?.source === source);
   // The family sharing the most tags wins; on a tie, the narrower family (fewer tags) is more specific.

@@ -11,7 +11,7 @@ import { fieldMeaning } from '../alert/field-meanings.js';
 import { fieldText, lookupValue } from '../alert/field-values.js';
 import { PRIORITIES } from '../alert/priority.js';
 import { fillSteps } from '../enrich/enrich.js';
-import { mdCode, mdFence, mdText } from '../escape/markdown.js';
+import { htmlText, mdCode, mdFence, mdText } from '../escape/markdown.js';
 import { terminalSafe } from '../escape/terminal.js';
 import type { KbEntry } from '../kb/load-kb.js';
 import type { Match } from '../kb/match-entry.js';
@@ -121,11 +121,11 @@ function summaryTable(g: RuleGroup): string {
     }
   }
   const cmd = lookupValue(a, 'proc.cmdline');
-  if (cmd !== undefined) rows.push(['Command line', mdCode(cmd)]);
+  if (cmd !== undefined) rows.push(['Command line', mdCode(cmd, true)]);
   const parent = lookupValue(a, 'proc.pcmdline') ?? lookupValue(a, 'proc.pname');
   if (parent !== undefined) {
     const chain = [parent, ...[2, 3, 4].map((n) => lookupValue(a, `proc.aname[${n}]`)).filter((x): x is string => x !== undefined)];
-    rows.push(['Parent', chain.map((c) => mdCode(c)).join(' ← ')]);
+    rows.push(['Parent', chain.map((c) => mdCode(c, true)).join(' ← ')]);
   }
   if (a.output !== undefined && g.count === 1) rows.push(['Output', mdText(a.output)]);
   return table(['', g.count > 1 ? `${g.count} alerts` : 'This alert'], rows);
@@ -137,13 +137,13 @@ function fieldsTable(g: RuleGroup): string {
     let value: string;
     if (g.count === 1) {
       const v = fieldText(g.sample.fields[f.name]);
-      value = v === undefined ? '_unknown_' : mdCode(v);
+      value = v === undefined ? '_unknown_' : mdCode(v, true);
     } else {
-      const known = f.top.map((c) => `${mdCode(c.value)} (${c.count})`).join(', ');
+      const known = f.top.map((c) => `${mdCode(c.value, true)} (${c.count})`).join(', ');
       const more = f.distinct > f.top.length ? `, ${f.distinct - f.top.length} more` : '';
       value = `${known}${more}${f.unknown > 0 ? `${known ? '; ' : ''}unknown (${f.unknown})` : ''}` || '_unknown_';
     }
-    return [mdCode(f.name), value, mdText(fieldMeaning(f.name) ?? 'Not a field this tool knows.')];
+    return [mdCode(f.name, true), value, mdText(fieldMeaning(f.name) ?? 'Not a field this tool knows.')];
   });
   const note = g.fieldsCounted < g.count ? `\n\n_Values counted for the first ${LIMIT_EXACT} alerts and 1 in ${LIMIT_EVERY} after (${g.fieldsCounted} of ${g.count})._` : '';
   return table(['Field', g.count === 1 ? 'Value' : 'Values (count)', 'Meaning'], rows) + note;
@@ -235,6 +235,7 @@ function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0],
   const entry = g.match.entry;
   const title = `${n}. ${g.priority}: ${mdText(g.rule)} (${plural(g.count, 'alert')})`;
   const out: string[] = detail.collapse ? [] : [`### ${title}`];
+  const summaryTitle = `${n}. ${g.priority}: ${htmlText(g.rule)} (${plural(g.count, 'alert')})`;
   if (entry) out.push(`> ${kbText(entry.summary)}`);
   out.push(describeMatch(g.match));
   out.push('#### Summary', summaryTable(g));
@@ -249,7 +250,7 @@ function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0],
   const sug = suggestion(tuning);
   if (sug) out.push(sug);
   // Collapsed: GitHub renders <details> as a closed section; the blank lines keep the Markdown inside it.
-  return detail.collapse ? `<details>\n<summary>${title}</summary>\n\n${out.join('\n\n')}\n\n</details>` : out.join('\n\n');
+  return detail.collapse ? `<details>\n<summary>${summaryTitle}</summary>\n\n${out.join('\n\n')}\n\n</details>` : out.join('\n\n');
 }
 
 /** One KB entry as a report shows it, with `<field>` placeholders where an alert would fill values. */
