@@ -4,13 +4,14 @@ import { extname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Reject } from './alert/alert.js';
 import { atOrAbove, parsePriority, PRIORITIES, type Priority } from './alert/priority.js';
-import { TACTICS } from './kb/schema.js';
+import { TACTICS } from './alert/constants.js';
 import type { Tactic, TuneResult } from './tune/suggest.js';
 import type { EnrichedAlert } from './enrich/enrich.js';
 import type { Report } from './aggregate/aggregate.js';
 import { formatProblem, InputError, isKnownError, KbError, UsageError } from './errors.js';
-import { newAtOrAbove, readBaseline } from './aggregate/baseline.js';
+
 import { compileFilter, type FilterSpec } from './filter/filters.js';
+import { newAtOrAbove } from './aggregate/baseline.js';
 import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
 import { toolVersion, write, type Io } from './io.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
@@ -242,7 +243,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     formats[flags.format](),
   ]);
   const filter = compileFilter(flags.filter, io.now());
-  const baseline = flags.baseline !== undefined ? readBaseline(readText(flags.baseline), flags.baseline) : undefined;
+  const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
   let tuning: { add(e: EnrichedAlert): void; finish(): TuneResult } | undefined;

@@ -120,7 +120,7 @@ describe('validation', () => {
       { rule: 'r', priority: 'debug', time: 5 },
     ];
     for (const s of samples) {
-      expect(isReject(validateAlert(s, 'f', 1)), JSON.stringify(s)).toBe(!alertSchema.safeParse(s).success);
+      expect(isReject(validateAlert(s, 'f', 1)), JSON.stringify(s)).toBe(!alertSchema().safeParse(s).success);
     }
   });
   it('rejects too-deep nesting and too many members in a value, naming the field', () => {

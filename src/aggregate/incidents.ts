@@ -4,7 +4,7 @@ import { contextValue } from '../alert/context.js';
 import { alertHost, fieldText } from '../alert/field-values.js';
 import { priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
-import { TACTICS } from '../kb/schema.js';
+import { TACTICS } from '../alert/constants.js';
 import { alertSource } from '../kb/match-entry.js';
 import type { Counted } from './top-k.js';
 

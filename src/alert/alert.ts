@@ -1,5 +1,6 @@
 // The alert model and its validation: a fast check for good records, zod's messages for bad ones.
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import { buildAlertSchema, type AlertSchema } from './alert-schema.js';
 import { ExactNumber, checkShape, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-text.js';
 import { parsePriority, PRIORITIES, type Priority } from './priority.js';
 
@@ -79,27 +80,16 @@ function timeFromObject(v: { seconds: number; nanos?: number }): { time: string;
   return fromEpoch(v.seconds, String(nanos).padStart(9, '0'));
 }
 
-const PRIORITY_LIST = `${PRIORITIES[0]}…${PRIORITIES[PRIORITIES.length - 1]}`;
 
-/** The alert as zod sees it: loose (unknown keys kept), used for its messages on bad records. */
-export const alertSchema = z.looseObject({
-  rule: z.string({ error: 'expected the rule name as a string' }).min(1, 'expected a rule name, found an empty string'),
-  priority: z.union([z.string(), z.number()], { error: `expected one of ${PRIORITY_LIST}` }).refine((p) => parsePriority(p) !== undefined, {
-    error: (iss) => `expected one of ${PRIORITY_LIST}, got ${JSON.stringify(iss.input)}`,
-  }),
-  time: z
-    .union([
-      z.string().refine((t) => normaliseTime(t) !== undefined, { error: (iss) => `expected an RFC 3339 time, got ${JSON.stringify(iss.input)}` }),
-      z.object({ seconds: z.number().int().nonnegative(), nanos: z.number().int().min(0).max(999_999_999).optional() }),
-    ], { error: 'expected an RFC 3339 time string or {seconds, nanos}' })
-    .optional(),
-  output: z.string({ error: 'expected a string' }).optional(),
-  output_fields: z.record(z.string(), z.unknown(), { error: 'expected an object of field values' }).nullable().optional(),
-  source: z.string({ error: 'expected a string' }).optional(),
-  tags: z.array(z.string(), { error: 'expected a list of strings' }).nullable().optional(),
-  hostname: z.string({ error: 'expected a string' }).optional(),
-  uuid: z.string({ error: 'expected a string' }).optional(),
-});
+/**
+ * The zod schema, built on first use: good records never need it, and loading zod costs more than
+ * the rest of start-up. It is required synchronously (zod's CommonJS build) so validation stays sync.
+ */
+let schema: AlertSchema | undefined;
+export function alertSchema(): AlertSchema {
+  schema ??= buildAlertSchema(createRequire(import.meta.url)('zod') as typeof import('zod'));
+  return schema;
+}
 
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -192,7 +182,7 @@ export function validateAlert(value: unknown, file: string, line: number, limits
   }
   const rec = value as Record<string, unknown>;
   if (looksValid(rec)) return build(rec, file, line, limits);
-  const parsed = alertSchema.safeParse(rec);
+  const parsed = alertSchema().safeParse(rec);
   if (parsed.success) return build(rec, file, line, limits);
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';

@@ -1,5 +1,5 @@
 // Falco priorities: parsing any spelling Falco and its clients emit, and ranking them.
-import { PRIORITIES, type Priority } from '../kb/schema.js';
+import { PRIORITIES, type Priority } from './constants.js';
 
 export { PRIORITIES, type Priority };
 

@@ -1,38 +1,9 @@
 // The zod schema of one rules-kb entry: strict, so that a typo in a KB file is an error, not a silent no-op.
 import { z } from 'zod';
 
-/** Falco priorities, highest first; the index is the rank used for every comparison. */
-export const PRIORITIES = [
-  'Emergency',
-  'Alert',
-  'Critical',
-  'Error',
-  'Warning',
-  'Notice',
-  'Informational',
-  'Debug',
-] as const;
+import { PRIORITIES, TACTICS, type Priority } from '../alert/constants.js';
 
-/** A canonical Falco priority name. */
-export type Priority = (typeof PRIORITIES)[number];
-
-/** ATT&CK tactic short names, in kill-chain order (the order incidents are read in). */
-export const TACTICS = [
-  'reconnaissance',
-  'resource-development',
-  'initial-access',
-  'execution',
-  'persistence',
-  'privilege-escalation',
-  'defense-evasion',
-  'credential-access',
-  'discovery',
-  'lateral-movement',
-  'collection',
-  'command-and-control',
-  'exfiltration',
-  'impact',
-] as const;
+export { PRIORITIES, TACTICS, type Priority };
 
 /** Operators a benign pattern or a `--where` condition may use on an alert field. */
 export const CONDITION_OPS = [

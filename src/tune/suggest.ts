@@ -6,7 +6,7 @@ import { priorityRank, type Priority } from '../alert/priority.js';
 import { createTopK, type Counted, type TopK } from '../aggregate/top-k.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import { alertSource } from '../kb/match-entry.js';
-import { TACTICS } from '../kb/schema.js';
+import { TACTICS } from '../alert/constants.js';
 import { compare } from './compare.js';
 import { fieldExists, LIST_COMPS, unrepresentable, type ExceptionComp } from './falco-syntax.js';
 

@@ -4,11 +4,11 @@ import {
   createSignatureTracker,
   imageRepository,
   newAtOrAbove,
-  readBaseline,
   signatureKey,
   signatureOf,
   type SignatureCount,
 } from '../../src/aggregate/baseline.js';
+import { readBaseline } from '../../src/aggregate/baseline-file.js';
 import { enrich, type EnrichedAlert } from '../../src/enrich/enrich.js';
 import { InputError } from '../../src/errors.js';
 import type { Match } from '../../src/kb/match-entry.js';
