@@ -1,9 +1,28 @@
 // The terminal report: the Markdown report drawn by marked-terminal with chalk, at the terminal's width.
+import { createRequire, Module } from 'node:module';
 import { Chalk } from 'chalk';
 import { Marked } from 'marked';
-import { markedTerminal } from 'marked-terminal';
 import type { Report } from '../aggregate/aggregate.js';
 import { renderMarkdown, type RenderOptions } from './markdown.js';
+
+/**
+ * marked-terminal imports cli-highlight, and with it all of highlight.js (a quarter of a second), at
+ * load time. Reports never highlight code (their code blocks hold commands with alert values), so the
+ * CommonJS cache gets a no-op highlighter first and highlight.js is never loaded.
+ */
+function skipHighlighter(): void {
+  const require = createRequire(createRequire(import.meta.url).resolve('marked-terminal'));
+  const path = require.resolve('cli-highlight');
+  if (require.cache[path]) return;
+  const stub = new Module(path);
+  stub.filename = path;
+  stub.loaded = true;
+  stub.exports = { highlight: (code: string) => code, supportsLanguage: () => false };
+  require.cache[path] = stub;
+}
+
+skipHighlighter();
+const { markedTerminal } = await import('marked-terminal');
 
 /** Renders Markdown text for a terminal; values in it were made terminal-safe by the Markdown sink. */
 export function markdownToTerminal(md: string, opts: RenderOptions): string {
