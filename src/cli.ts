@@ -42,6 +42,7 @@ export interface AnalyzeFlags {
   readonly baseline?: string;
   readonly failOnNew?: Priority;
   readonly suggestExceptions: boolean;
+  readonly redact: boolean;
 }
 
 function priorityArg(value: string): Priority {
@@ -146,6 +147,7 @@ interface RawAnalyzeOpts {
   baseline?: string;
   failOnNew?: Priority;
   suggestExceptions?: boolean;
+  redact?: boolean;
 }
 
 function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags {
@@ -192,6 +194,7 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
     ...(o.baseline !== undefined ? { baseline: o.baseline } : {}),
     ...(o.failOnNew ? { failOnNew: o.failOnNew } : {}),
     suggestExceptions: Boolean(o.suggestExceptions),
+    redact: Boolean(o.redact),
   };
 }
 
@@ -246,6 +249,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
+  const redact = flags.redact ? (await import('./alert/redact-alert.js')).redactAlert : undefined;
   let tuning: { add(e: EnrichedAlert): void; finish(): TuneResult } | undefined;
   if (flags.suggestExceptions) {
     // Tuples that cover alerts of high-risk incidents are refused, as in `tune`: a first read finds them.
@@ -280,7 +284,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   let report;
   try {
     report = await analyze(
-      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, groupBy: flags.groupBy, incidentWindowMs: flags.incidentWindowMs, ...(baseline ? { baseline } : {}), ...(tuning ? { tuning } : {}), ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
+      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, groupBy: flags.groupBy, incidentWindowMs: flags.incidentWindowMs, ...(baseline ? { baseline } : {}), ...(tuning ? { tuning } : {}), ...(redact ? { redact } : {}), ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
       kb,
       io.stdin,
       { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
@@ -341,6 +345,7 @@ function addAnalyzeOptions(cmd: Command): Command {
     .option('--incident-window <duration>', 'alerts of one workload this close together form an incident: 30s, 10m, 1h (default 10m)', durationArg('--incident-window'))
     .option('--baseline <report.json>', 'compare with an earlier --format json report: mark rules and signatures new, known or gone')
     .option('--fail-on-new <priority>', 'with --baseline: exit 1 only for new signatures at or above this priority', priorityArg)
+    .option('--redact', 'mask secrets (keys, tokens, passwords, private keys) in every output, keeping their first 4 characters')
     .option('--suggest-exceptions', 'show under each rule the Falco exception `tune` would suggest for it (reads the files twice)')
     .option('--max-bytes <n>', 'keep the Markdown report under N bytes by collapsing detail (it says what it cut)', positiveInt('--max-bytes'))
     .option('--github-summary', 'append the Markdown report to $GITHUB_STEP_SUMMARY (within 1 MiB) and print one ::error/::warning/::notice annotation per rule on stdout')

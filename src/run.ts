@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   readonly incidentWindowMs?: number;
   /** --baseline: an earlier JSON report, read and checked. */
   readonly baseline?: Baseline;
+  /** --redact: masks secrets in every alert string before anything else sees it. */
+  readonly redact?: (a: Alert) => Alert;
   /** --suggest-exceptions: the tune collector to feed (its result goes into the report). */
   readonly tuning?: { add(e: EnrichedAlert): void; finish(): TuneResult };
   readonly maxRecordBytes: number;
@@ -78,7 +80,7 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
     } else if ((opts.minPriority && !atOrAbove(out.priority, opts.minPriority)) || (opts.filter?.active && !opts.filter.test(out))) {
       agg.addFiltered();
     } else {
-      const e = enrich(out, match(out));
+      const e = enrich(opts.redact ? opts.redact(out) : out, match(out));
       agg.addAlert(e);
       incidents.add(e);
       quality.add(e);

@@ -214,6 +214,27 @@ describe('live mode', () => {
   });
 });
 
+describe('--redact', () => {
+  it('masks secrets in every format, keeping 4 characters, and leaves them without the flag', () => {
+    const alert = JSON.stringify({
+      rule: 'Terminal shell in container',
+      priority: 'Notice',
+      output: 'export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE',
+      output_fields: { 'proc.cmdline': 'mysql -pS3cretPass --password=hunter22 -h db', 'k8s.ns.name': 'prod', 'k8s.pod.name': 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' },
+    });
+    for (const format of ['json', 'markdown', 'terminal', 'ndjson']) {
+      const r = run(['--format', format, '--redact', '-'], alert);
+      expect(r.code, format).toBe(0);
+      for (const secret of ['IOSFODNN7EXAMPLE', 'S3cretPass', 'hunter22', 'abcdefghijklmnop']) expect(r.stdout, `${format} ${secret}`).not.toContain(secret);
+      expect(r.stdout, format).toContain(format === 'markdown' ? 'AKIA…\\[redacted\\]' : 'AKIA…[redacted]');
+    }
+    const json = JSON.parse(run(['--format', 'json', '--redact', '-'], alert).stdout) as { groups: { match: { entry: { remediate: { command: string }[] } } }[] };
+    // Filled commands carry the masked value too, quoted like any other value.
+    expect(json.groups[0]?.match.entry.remediate[0]?.command).toContain("'ghp_…[redacted]'");
+    expect(run(['--format', 'json', '-'], alert).stdout).toContain('hunter22');
+  });
+});
+
 describe('tune', () => {
   it('writes a rules file with evidence, and --check counts what it silences', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fr-tune-'));
