@@ -75,7 +75,13 @@ export function signatureOf(a: Alert): Signature {
 
 /** A string that is equal for equal signatures and different otherwise (JSON, so no separator can collide). */
 export function signatureKey(sig: Signature): string {
-  return JSON.stringify([sig.rule, sig.image, sig.namespace, sig.process, sig.user]);
+  // Joined with NUL, which Falco values do not hold; a value that does is JSON-encoded, so keys cannot collide.
+  let key = '';
+  for (const v of [sig.rule, sig.image, sig.namespace, sig.process, sig.user]) {
+    key += v === null ? '\u0001' : v.includes('\u0000') || v.startsWith('"') || v.startsWith('\u0001') ? JSON.stringify(v) : v;
+    key += '\u0000';
+  }
+  return key;
 }
 
 function plain(s: Signature): Signature {

@@ -75,6 +75,8 @@ const DROP_RULE = normaliseRuleName('Falco internal: syscall event drop');
 
 /** True for Falco's `syscall event drop` notice (by rule name, or an internal event that says drop). */
 export function isDropAlert(a: Alert): boolean {
+  // Cheap first: only a rule that mentions drops can be the drop notice.
+  if (!/drop/i.test(a.rule)) return false;
   const rule = normaliseRuleName(a.rule);
   return rule === DROP_RULE || (alertSource(a) === 'internal' && /\bdrop/.test(rule));
 }

@@ -38,9 +38,18 @@ interface CompiledRule extends RedactionRule {
   readonly replace?: (match: string, g: Groups) => string;
 }
 
-/** A value this module already masked: up to 4 characters (code points), `…`, the marker. */
-const MASKED_SRC = String.raw`(?:(?:[\ud800-\udbff][\udc00-\udfff]|[^\s…]){1,4}…)?\[redacted\](?![\w])`;
+/**
+ * A value this module already masked: up to 4 characters (code points), `…`, the marker. Whatever
+ * follows it was not part of the secret when it was masked, so it is left as it is (idempotence).
+ */
+const MASKED_SRC = String.raw`(?:(?:[\ud800-\udbff][\udc00-\udfff]|\S){1,4}…)?\[redacted\]`;
 const ALREADY_MASKED = new RegExp(`^${MASKED_SRC}$`);
+
+/**
+ * Between a key and its value: `=` right before the value (`token= x` is an empty token), spaces
+ * on both sides of `=` (ini files), or `:` and spaces or tabs (`KEY: value`, JSON). Never a line break.
+ */
+const SEPARATOR_SRC = String.raw`(?:=|[ \t]+=[ \t]*|[ \t]*:[ \t]*)`;
 
 /** Values that say "no value" rather than hold one: left as they are. */
 const NOT_A_VALUE = new Set(['<NA>', 'null', '(null)', '""', "''"]);
@@ -63,11 +72,12 @@ export function maskSecret(value: string): string {
 
 /**
  * The value that follows a key or flag: quoted (up to the same quote, `\"` included, to the end of the
- * line when it is never closed) or bare (up to white space, a quote or `&`, trailing punctuation
- * such as `)` or `,` left out). Every part is greedy and cannot fail once started, so no input makes
- * the engine backtrack over a long run.
+ * line when it is never closed) or bare, up to white space, a quote, or a separator of pairs (`&` in
+ * query strings, `;` in connection strings and shell). Punctuation at its end, such as the `)` that
+ * closes a Falco output, is masked with it: giving it back could show a fifth character of a secret.
+ * Every part is greedy and cannot fail once started, so no input makes the engine backtrack.
  */
-const VALUE_SRC = String.raw`(?:(?<q>\\?["'])(?<qv>(?:(?!\k<q>)(?:\\.|[^\\\n]))*)(?<qc>\k<q>)?|(?<v>${MASKED_SRC}|<NA>(?!\w)|[^\s"'\x60&]*[^\s"'\x60&),;\]}>.]))`;
+const VALUE_SRC = String.raw`(?:(?<q>\\?["'])(?<qv>(?:(?!\k<q>)(?:\\.|[^\\\n]))*)(?<qc>\k<q>)?|(?<v>${MASKED_SRC}|<NA>(?!\w)|[^\s"'\x60&;]+))`;
 
 /** Key names that hold secrets; a key matches when it ends with one (`DB_PASSWORD`, `x-api-key`). */
 const SECRET_KEY_SRC = String.raw`(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key)`;
@@ -133,7 +143,7 @@ const RULES: readonly CompiledRule[] = [
     description: 'HTTP credentials: `Bearer x` anywhere, `Authorization: Basic x` and `Authorization: token x`.',
     example: ['Authorization: Bearer abcdef123456', 'Authorization: Bearer abcd…[redacted]'],
     trigger: /bearer|authorization/i,
-    pattern: String.raw`(?<![A-Za-z0-9_-])(?<pre>(?:bearer|authorization["']?\s*[:=]\s*["']?(?:basic|token))\s+)(?<v>${MASKED_SRC}|[A-Za-z0-9._~+/-]+=*)`,
+    pattern: String.raw`(?<![A-Za-z0-9_-])(?<pre>(?:bearer|authorization["']?${SEPARATOR_SRC}["']?(?:basic|token))[ \t]+)(?<v>${MASKED_SRC}|[A-Za-z0-9._~+/-]+=*)`,
     flags: 'i',
   }),
   rule({
@@ -141,15 +151,16 @@ const RULES: readonly CompiledRule[] = [
     description: 'AWS secret keys in pairs: `aws_secret_access_key=…`, `AWS_SECRET_ACCESS_KEY: …`, `"SecretAccessKey": "…"`.',
     example: ['aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key=wJal…[redacted]'],
     trigger: /secret_?access_?key/i,
-    pattern: String.raw`(?<![\w.-])(?<pre>[\w.-]*secret_?access_?key["']?\s*[:=]\s*)${VALUE_SRC}`,
+    pattern: String.raw`(?<![\w.-])(?<pre>[\w.-]*secret_?access_?key["']?${SEPARATOR_SRC})${VALUE_SRC}`,
     flags: 'i',
   }),
   rule({
     name: 'secret-flag',
-    description: 'Command-line flags that take a secret: `--password x`, `--password=x`, `--token x`, `--api-key=x`, `-password x`.',
+    description:
+      'Command-line flags that take a secret: `--password x`, `--password=x`, `--db-password x`, `--token x`, `--api-key=x`, and single-dash `-password x` (a single-dash flag is the secret word alone: `-ppassword` is mysql\'s attached password, not a flag).',
     example: ['mysql --password=hunter22 -h db', 'mysql --password=hunt…[redacted] -h db'],
     trigger: /pass|pwd|secret|token|key/i,
-    pattern: String.raw`(?<![\w-])(?<pre>--?[\w-]*${SECRET_KEY_SRC}(?:=|\s+))(?!-)${VALUE_SRC}`,
+    pattern: String.raw`(?<![\w-])(?<pre>(?:--[\w-]*|-)${SECRET_KEY_SRC}(?:=|[ \t]+))(?!-)${VALUE_SRC}`,
     flags: 'i',
   }),
   rule({
@@ -157,8 +168,9 @@ const RULES: readonly CompiledRule[] = [
     description: 'The attached password option of MySQL and MariaDB clients (`mysql -psecret`) and `sshpass -p secret`.',
     example: ['mysql -uroot -phunter22 app', 'mysql -uroot -phunt…[redacted] app'],
     trigger: /mysql|mariadb|sshpass/i,
-    // One match per command (up to `;`, `|`, `&` or a line end), so a text full of "mysql" is read once.
-    pattern: String.raw`(?<![\w-])(?:(?<mysql>mysql|mariadb)|sshpass)[^\n;|&]*`,
+    // One match per command: up to `;`, `|`, `&`, a line end or the next mysql/sshpass word, so a
+    // text full of "mysql" is read once and each command's options are read with its own rule.
+    pattern: String.raw`(?<![\w-])(?:(?<mysql>mysql|mariadb)|sshpass)(?:(?!(?<![\w-])(?:mysql|mariadb|sshpass))[^\n;|&])*`,
     flags: 'i',
     replace: (command, g) => command.replace(g.mysql !== undefined ? MYSQL_P : SSHPASS_P, (_m, pre: string, v: string) => `${pre}${maskSecret(v)}`),
   }),
@@ -168,7 +180,7 @@ const RULES: readonly CompiledRule[] = [
       'KEY=value and KEY: value pairs whose key ends in password, passwd, passphrase, pwd, secret, token, api_key, access_key, secret_key or private_key, in any case, quoted or not (`DB_PASSWORD=x`, `"token": "x"`, `X-Api-Key: x`); a `PWD` holding a path is the working directory and is kept.',
     example: ['user=app password=hunter22 db=prod', 'user=app password=hunt…[redacted] db=prod'],
     trigger: /pass|pwd|secret|token|key/i,
-    pattern: String.raw`(?<![\w.-])(?<pre>(?<key>[\w.-]*${SECRET_KEY_SRC})["']?\s*[:=]\s*)${VALUE_SRC}`,
+    pattern: String.raw`(?<![\w.-])(?<pre>(?<key>[\w.-]*${SECRET_KEY_SRC})["']?${SEPARATOR_SRC})${VALUE_SRC}`,
     flags: 'i',
   }),
 ];
@@ -179,7 +191,7 @@ const PRECHECK = new RegExp(RULES.map((r) => r.trigger.source).join('|'), 'i');
 /** The rules, for the README and `--help`: name, description and an example each. */
 export const REDACTION_RULES: readonly RedactionRule[] = RULES.map(({ name, description, example }) => ({ name, description, example }));
 
-
+/** The replacement function of a rule: keeps `pre`, quotes and `post`, masks the value. */
 function replacer(ruleName: string, own?: (match: string, g: Groups) => string): (...args: unknown[]) => string {
   return (...args: unknown[]): string => {
     const match = args[0] as string;
