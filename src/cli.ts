@@ -249,7 +249,9 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
-  const redact = flags.redact ? (await import('./alert/redact-alert.js')).redactAlert : undefined;
+  const redact = flags.redact
+    ? await Promise.all([import('./alert/redact-alert.js'), import('./escape/redact.js')]).then(([a, t]) => ({ alert: a.redactAlert, text: t.redactText }))
+    : undefined;
   let tuning: { add(e: EnrichedAlert): void; finish(): TuneResult } | undefined;
   if (flags.suggestExceptions) {
     // Tuples that cover alerts of high-risk incidents are refused, as in `tune`: a first read finds them.

@@ -27,8 +27,8 @@ export interface AnalyzeOptions {
   readonly incidentWindowMs?: number;
   /** --baseline: an earlier JSON report, read and checked. */
   readonly baseline?: Baseline;
-  /** --redact: masks secrets in every alert string before anything else sees it. */
-  readonly redact?: (a: Alert) => Alert;
+  /** --redact: masks secrets in every alert string, reject reason and skipped line before anything else sees them. */
+  readonly redact?: { readonly alert: (a: Alert) => Alert; readonly text: (s: string) => string };
   /** --suggest-exceptions: the tune collector to feed (its result goes into the report). */
   readonly tuning?: { add(e: EnrichedAlert): void; finish(): TuneResult };
   readonly maxRecordBytes: number;
@@ -63,24 +63,27 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
   const signatures = createSignatureTracker();
   const records = readRecords(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
   // The reader itself ends at once when the signal aborts, even in the middle of a silent pipe.
+  const hide = opts.redact ? opts.redact.text : (s: string): string => s;
   for await (const rec of records) {
     if (opts.signal?.aborted) break;
     if (rec.kind === 'reject') {
-      const r = { file: rec.file, line: rec.line, reason: rec.reason };
+      const r = { file: rec.file, line: rec.line, reason: hide(rec.reason) };
       agg.addReject(r);
       hooks.onReject?.(r);
       continue;
     }
     const out = toAlert(rec);
     if (out === undefined) {
-      agg.addSkipped({ file: rec.file, line: rec.line, text: rec.text });
+      agg.addSkipped({ file: rec.file, line: rec.line, text: hide(rec.text) });
     } else if (isReject(out)) {
-      agg.addReject(out);
-      hooks.onReject?.(out);
+      // A reason quotes what it found, which may be a secret: it is masked like any alert value.
+      const r = opts.redact ? { ...out, reason: hide(out.reason) } : out;
+      agg.addReject(r);
+      hooks.onReject?.(r);
     } else if ((opts.minPriority && !atOrAbove(out.priority, opts.minPriority)) || (opts.filter?.active && !opts.filter.test(out))) {
       agg.addFiltered();
     } else {
-      const e = enrich(opts.redact ? opts.redact(out) : out, match(out));
+      const e = enrich(opts.redact ? opts.redact.alert(out) : out, match(out));
       agg.addAlert(e);
       incidents.add(e);
       quality.add(e);

@@ -7,6 +7,8 @@ import { marked } from 'marked';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/aggregate/aggregate.js';
 import { createAggregator } from '../src/aggregate/aggregate.js';
+import { createIncidentTracker } from '../src/aggregate/incidents.js';
+import { createQualityTracker } from '../src/aggregate/quality.js';
 import { enrich } from '../src/enrich/enrich.js';
 import { loadKnowledgeBase } from '../src/kb/knowledge-base.js';
 import { cachedMatcher } from '../src/kb/match-entry.js';
@@ -35,7 +37,14 @@ async function bigReport(): Promise<Report> {
   );
   const enriched = alerts.map((a) => enrich(a, match(a)));
   for (let i = 0; i < 1_000_000; i++) agg.addAlert(enriched[i % 600]!);
-  return agg.finish();
+  // Incidents and data quality are built from the 600 distinct alerts: the size cap is about the rule groups.
+  const incidents = createIncidentTracker({ windowMs: 600_000 });
+  const quality = createQualityTracker();
+  for (const e of enriched) {
+    incidents.add(e);
+    quality.add(e);
+  }
+  return { ...agg.finish(), incidents: incidents.finish(), quality: quality.finish(), signatures: [] };
 }
 
 let report: Report;
@@ -60,8 +69,9 @@ describe('--max-bytes', () => {
     const kb = await loadKnowledgeBase();
     const agg = createAggregator();
     const a = alertFrom({ rule: 'Terminal shell in container', priority: 'Notice', output_fields: {} });
-    agg.addAlert(enrich(a, cachedMatcher(kb)(a)));
-    const r = agg.finish();
+    const e = enrich(a, cachedMatcher(kb)(a));
+    agg.addAlert(e);
+    const r = { ...agg.finish(), incidents: createIncidentTracker({ windowMs: 1 }).finish(), quality: createQualityTracker().finish(), signatures: [] };
     const md = renderMarkdownWithin(r, opts, 1024 * 1024);
     expect(md).not.toContain('Shortened');
     expect(md).toContain('#### Harden');
@@ -85,8 +95,10 @@ describe('GitHub Actions', () => {
     });
     expect(r.status).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/^::error title=Falco%3A Drop and execute new binary in container::1 Critical alert of /);
+    // The risky incident of the checkout container first, then one line per rule.
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^::error title=Falco incident inc-1::risk \d+, 5 alerts in container a1b2c3d4e5f6, tactics execution → /);
+    expect(lines[1]).toMatch(/^::error title=Falco%3A Drop and execute new binary in container::1 Critical alert of /);
     expect(lines.filter((l) => l.startsWith('::notice '))).toHaveLength(2);
     const text = readFileSync(summary, 'utf8');
     expect(text.startsWith('# earlier step\n# Falco report: 7 alerts, 5 rules')).toBe(true);

@@ -1,0 +1,252 @@
+// Filled KB commands from hostile alerts: they parse with bash -n, and running them never runs a payload.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateVars } from '../../src/enrich/fill-template.js';
+import { kb, runAll, VARIANTS } from './harness.js';
+import { rawFieldNumbers } from './properties.js';
+
+/** A command as the output shows it, with the template it was filled from and the alert that filled it. */
+interface Filled {
+  readonly where: string;
+  readonly command: string;
+  readonly missing: readonly string[];
+  readonly template: string;
+  readonly alert: OutAlert;
+  /** The output line or document the alert was read from, for numbers as written. */
+  readonly text: string;
+}
+
+interface OutAlert {
+  readonly rule: string;
+  readonly priority: string;
+  readonly hostname?: string;
+  readonly source?: string;
+  readonly time?: string;
+  readonly timeOfDay?: string;
+  readonly output_fields: Record<string, unknown>;
+  readonly location: { line: number };
+}
+
+interface OutStep {
+  readonly title: string;
+  readonly command: string;
+  readonly missing: string[];
+}
+
+interface OutMatch {
+  readonly entry: { rule: string; investigate: OutStep[]; remediate: OutStep[] } | null;
+}
+
+const corpus = (name: string): string => readFileSync(new URL(`./corpus/${name}`, import.meta.url), 'utf8');
+
+/**
+ * A field value as a template sees it; undefined when the alert does not carry it (null, <NA>, '').
+ * Numbers are taken as written in `text` (JSON.parse would turn 1e400 into Infinity).
+ */
+function valueOf(a: OutAlert, name: string, written = ''): string | undefined {
+  if (typeof a.output_fields[name] === 'number') return rawFieldNumbers(written).get(name) ?? String(a.output_fields[name]);
+  switch (name) {
+    case 'alert.hostname':
+      return a.hostname ?? valueOf(a, 'evt.hostname');
+    case 'alert.rule':
+      return a.rule;
+    case 'alert.priority':
+      return a.priority;
+    case 'alert.source':
+      return a.source;
+    case 'alert.time':
+      return a.time ?? a.timeOfDay;
+  }
+  if (!Object.prototype.hasOwnProperty.call(a.output_fields, name)) return undefined;
+  const text = (v: unknown): string | undefined => {
+    if (v === null || v === undefined || v === '' || v === '<NA>') return undefined;
+    if (Array.isArray(v)) {
+      const parts = v.map(text).filter((x): x is string => x !== undefined);
+      return parts.length > 0 ? parts.join(',') : undefined;
+    }
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  };
+  return text(a.output_fields[name]);
+}
+
+/** Every filled command of the NDJSON output (each alert) and of the JSON document (each group's sample). */
+async function filledCommands(input: string, label: string): Promise<Filled[]> {
+  const catalogue = await kb();
+  const run = await runAll(input, VARIANTS.filter((v) => v.format === 'json' || v.format === 'ndjson'));
+  const out: Filled[] = [];
+  const take = (a: OutAlert, m: OutMatch, from: string, text: string): void => {
+    const entry = m.entry;
+    if (!entry) return;
+    const kbEntry = catalogue.entries.find((e) => e.rule === entry.rule);
+    for (const [kind, steps] of [['investigate', entry.investigate], ['remediate', entry.remediate]] as const) {
+      steps.forEach((s, i) => {
+        const template = (kind === 'investigate' ? kbEntry?.investigate : kbEntry?.remediate)?.[i]?.run ?? '';
+        out.push({ where: `${label} ${from} line ${a.location.line}, ${entry.rule}: ${kind} "${s.title}"`, command: s.command, missing: s.missing, template, alert: a, text });
+      });
+    }
+  };
+  for (const l of (run.out.ndjson?.cards ?? []).join('').split('\n').filter(Boolean)) {
+    const rec = JSON.parse(l) as { alert: OutAlert; match: OutMatch };
+    take(rec.alert, rec.match, 'ndjson', l);
+  }
+  // Group samples are the first alert of each group: their numbers are checked through the NDJSON line.
+  const doc = JSON.parse(run.out.json?.report ?? '{}') as { groups: { sample: OutAlert; match: OutMatch }[] };
+  for (const g of doc.groups) take(g.sample, g.match, 'json', '');
+  return out;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What one command did when run: the commands bash looked up (all missing, PATH is empty), with arguments. */
+interface Ran {
+  readonly calls: string[][];
+  readonly stderr: string;
+}
+
+/** Runs a command to its end and resolves with its stdout. */
+function output(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }, input = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject).on('close', () => resolve(out));
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * Controls: the same templates filled naively (no quoting). The checks below must flag every one of
+ * them, which shows that the sandbox really runs commands and that the log sees what they call.
+ */
+const CONTROLS: Filled[] = [
+  ['kubectl get pods -n {{k8s.ns.name}}', 'ns; pwnmark_control_semi'],
+  ['crictl inspect {{container.id}}', '$(pwnmark_control_subst)'],
+  ['kubectl delete pod -n x {{k8s.pod.name}}', "x'; pwnmark_control_quote '"],
+].map(([template, value]) => ({
+  where: 'control',
+  command: (template as string).replace(/\{\{[^}]+\}\}/, (value as string).includes("'") ? `'${value as string}'` : (value as string)),
+  missing: [],
+  template: template as string,
+  alert: { rule: 'control', priority: 'Notice', output_fields: {}, location: { line: 0 } },
+  text: '',
+}));
+
+let dir = '';
+let commands: Filled[] = [];
+/** Commands with no placeholder, each once. */
+let runnable: Filled[] = [];
+let parseFailures = new Set<number>();
+let ran: Ran[] = [];
+let leftFiles: string[] = [];
+
+beforeAll(async () => {
+  commands = [...(await filledCommands(corpus('hostile-alerts.jsonl'), 'hostile-alerts.jsonl')), ...(await filledCommands(corpus('hostile-lines.log'), 'hostile-lines.log'))];
+  const seen = new Set<string>();
+  runnable = [...commands.filter((c) => c.missing.length === 0 && !seen.has(c.command) && seen.add(c.command)), ...CONTROLS];
+  dir = mkdtempSync(join(tmpdir(), 'falco-report-hostile-'));
+  const cmds = join(dir, 'cmds');
+  const cwd = join(dir, 'cwd');
+  const errs = join(dir, 'errs');
+  for (const d of [cmds, cwd, errs]) mkdirSync(d);
+  runnable.forEach((c, i) => writeFileSync(join(cmds, String(i)), `${c.command}\n`));
+  const files = runnable.map((_, i) => join(cmds, String(i)));
+
+  // 1. bash -n on each command, several at a time (and at the same time as step 2).
+  const parse = output('xargs', ['-0', '-P', '4', '-n', '1', 'sh', '-c', 'bash -n "$1" 2>/dev/null || printf "%s\\n" "$1"', '_'], { env: { PATH: '/usr/bin:/bin' } }, files.join('\0'));
+
+  // 2. Run each command in a subshell of one bash with an empty environment and a PATH that finds
+  // nothing (an empty PATH would mean the current directory): nothing but builtins can run, and every
+  // command bash looks up lands in command_not_found_handle, which logs its name and arguments
+  // (NUL-separated, so any byte survives) and cannot be redefined.
+  // Each call writes its own file (pipelines run their commands at the same time): command number,
+  // then the shell's pid and a random number, so that no two calls share a file.
+  const calls = join(dir, 'calls');
+  mkdirSync(calls);
+  const driver = [
+    `command_not_found_handle() { printf '%s\\0' "$@" > '${calls}'/"$n.$BASHPID.$RANDOM$RANDOM"; return 127; }`,
+    'readonly -f command_not_found_handle',
+    'n=0',
+    'for f in "$@"; do',
+    `  ( . "$f" ) </dev/null >/dev/null 2>'${errs}'/"$n"`,
+    '  n=$((n+1))',
+    'done',
+  ].join('\n');
+  writeFileSync(join(dir, 'driver.sh'), driver);
+  const bash = spawnSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim();
+  await output('env', ['-i', `PATH=${join(dir, 'no-such-dir')}`, bash, '--norc', '--noprofile', join(dir, 'driver.sh'), ...files], { cwd });
+  parseFailures = new Set((await parse).split('\n').filter(Boolean).map((f) => Number(f.slice(f.lastIndexOf('/') + 1))));
+  ran = runnable.map(() => ({ calls: [], stderr: '' }));
+  for (const f of readdirSync(calls)) {
+    const args = readFileSync(join(calls, f), 'utf8').split('\0').slice(0, -1);
+    ran[Number(f.split('.')[0])]?.calls.push(args);
+  }
+  ran = ran.map((r, i) => ({ ...r, stderr: readFileSync(join(errs, String(i)), 'utf8') }));
+  leftFiles = readdirSync(cwd);
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('commands filled from hostile alerts', () => {
+  it('cover every attack, both with all fields and with placeholders', () => {
+    expect(runnable.length).toBeGreaterThan(100);
+    expect(commands.some((c) => c.missing.length > 0)).toBe(true);
+  });
+
+  it('show exactly the fields the alert lacks as <field> placeholders', () => {
+    const bad: string[] = [];
+    for (const c of commands) {
+      const expected = templateVars(c.template).filter((v) => valueOf(c.alert, v) === undefined);
+      if (JSON.stringify(c.missing) !== JSON.stringify(expected)) bad.push(`${c.where}: missing ${JSON.stringify(c.missing)}, expected ${JSON.stringify(expected)}`);
+      for (const m of c.missing) if (!c.command.includes(`<${m}>`)) bad.push(`${c.where}: no <${m}> placeholder in ${c.command}`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('are checked by a sandbox that catches naive quoting (controls)', () => {
+    const first = runnable.length - CONTROLS.length;
+    const called = ran.slice(first).map((r) => r.calls.map((a) => a[0]).sort());
+    expect(called).toEqual([['kubectl', 'pwnmark_control_semi'], ['crictl', 'pwnmark_control_subst'], ['kubectl', 'pwnmark_control_quote']]);
+  });
+
+  it('parse with bash -n', () => {
+    const bad = [...parseFailures].filter((i) => runnable[i]?.where !== 'control').map((i) => `${runnable[i]?.where}: ${JSON.stringify(runnable[i]?.command).slice(0, 200)}`);
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('run no payload: no pwnmark command, no MARK file, only commands the template names', () => {
+    const bad: string[] = [];
+    ran.forEach((r, i) => {
+      const c = runnable[i] as Filled;
+      if (c.where === 'control') return;
+      for (const args of r.calls) {
+        const name = args[0] ?? '';
+        if (/pwnmark|MARK_|^touch$/.test(name) || !c.template.includes(name)) bad.push(`${c.where}: ran ${JSON.stringify(args).slice(0, 120)} from ${JSON.stringify(c.command).slice(0, 200)}`);
+      }
+      if (/syntax error|unexpected EOF/.test(r.stderr)) bad.push(`${c.where}: ${r.stderr.trim().slice(0, 200)}`);
+    });
+    expect(bad.slice(0, 10)).toEqual([]);
+    expect(leftFiles).toEqual([]);
+  });
+
+  it('pass each alert value to the tool it names unchanged, as one argument (or the end of one)', () => {
+    const bad: string[] = [];
+    ran.forEach((r, i) => {
+      const c = runnable[i] as Filled;
+      if (c.where === 'control') return;
+      for (const name of templateVars(c.template)) {
+        const v = valueOf(c.alert, name, c.text);
+        // bash cannot pass a NUL in an argument, and a lone surrogate is written as U+FFFD.
+        if (v === undefined || v.includes('\0') || LONE_SURROGATE.test(v)) continue;
+        if (!r.calls.some((args) => args.slice(1).some((a) => a === v || a.endsWith(v) || a.endsWith(`=${v}`)))) {
+          bad.push(`${c.where}: {{${name}}} = ${JSON.stringify(v).slice(0, 80)} reached no tool intact; calls ${JSON.stringify(r.calls).slice(0, 300)}`);
+        }
+      }
+    });
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+});
