@@ -243,7 +243,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     import('./run.js'),
     import('./kb/knowledge-base.js'),
     import('./live.js'),
-    formats[flags.format](),
+    formats[flags.format](isLive(flags, io)),
   ]);
   const filter = compileFilter(flags.filter, io.now());
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;

@@ -16,25 +16,32 @@ export interface FormatRenderers {
   readonly streams?: boolean;
 }
 
-/** Each format loads only the modules it needs, so --format json never pays for marked-terminal. */
+/**
+ * Each format loads only the modules it needs, so --format json never pays for marked-terminal, and
+ * the live cards (chalk) are loaded only in live mode (`live`).
+ */
 export const formats = {
-  terminal: async (): Promise<FormatRenderers> => {
-    const [t, c] = await Promise.all([import('./terminal.js'), import('./card.js')]);
+  terminal: async (live = true): Promise<FormatRenderers> => {
+    const t = await import('./terminal.js');
+    if (!live) return { report: t.renderTerminal };
+    const c = await import('./card.js');
     return { report: t.renderTerminal, card: c.terminalCard, fold: c.terminalFoldLine };
   },
-  markdown: async (): Promise<FormatRenderers> => {
-    const [m, c] = await Promise.all([import('./markdown.js'), import('./card.js')]);
+  markdown: async (live = true): Promise<FormatRenderers> => {
+    const m = await import('./markdown.js');
+    if (!live) return { report: m.renderMarkdown };
+    const c = await import('./card.js');
     return { report: m.renderMarkdown, card: c.markdownCard, fold: c.markdownFoldLine };
   },
-  json: async (): Promise<FormatRenderers> => {
+  json: async (_live = true): Promise<FormatRenderers> => {
     const j = await import('./json.js');
     return { report: j.renderJson };
   },
-  ndjson: async (): Promise<FormatRenderers> => {
+  ndjson: async (_live = true): Promise<FormatRenderers> => {
     const j = await import('./json.js');
     return { report: () => '', card: j.renderNdjsonLine, streams: true };
   },
-} satisfies Record<string, () => Promise<FormatRenderers>>;
+} satisfies Record<string, (live?: boolean) => Promise<FormatRenderers>>;
 
 /** A format name. */
 export type Format = keyof typeof formats;
