@@ -48,6 +48,13 @@ describe('progress', () => {
     expect(await main(['analyze', file, '--format', 'json'], f.io)).toBe(0);
     expect(f.err()).toBe('');
   }, 120_000);
+  it('with no file and stdin a terminal, it says how to use it and exits 2 instead of waiting', async () => {
+    const f = fakeIo(false);
+    const io = { ...f.io, stdinKind: () => 'tty' as const };
+    expect(await main([], io)).toBe(2);
+    expect(f.err()).toBe('falco-report: error: no input: give alert files, or pipe Falco into it (falco -o json_output=true | falco-report)\n(run falco-report --help for usage)\n');
+    expect(f.out()).toBe('');
+  });
   it('main never throws: a bug exits 2 with the version and the stack', async () => {
     const f = fakeIo(false);
     // A stdout whose write throws stands in for a bug deep in the program.
