@@ -582,7 +582,9 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       if (isRoot(a)) s.root++;
       if (isPrivileged(a)) s.privileged++;
       if (s.sensitiveNamespace === undefined) {
-        const ns = contextValue(a, 'namespace');
+        // A container's or pod's namespace does not change (the one read above will do); a cloud or
+        // Kubernetes principal acts across namespaces, so each of its alerts is read.
+        const ns = s.workload.kind === 'principal' || s.workload.kind === 'unknown' ? contextValue(a, 'namespace') : s.namespace;
         if (ns !== undefined && sensitive.has(ns)) s.sensitiveNamespace = ns;
       }
       if (e.benign.length > 0) {
