@@ -1,6 +1,7 @@
 // Reads a --baseline file: an earlier JSON report, validated with zod (loaded only when a baseline is given).
 import { z } from 'zod';
 import { parsePriority, PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
+import { describeFound } from '../alert/alert.js';
 import { InputError } from '../errors.js';
 import { signatureKey, type Baseline, type SignatureCount } from './baseline.js';
 
@@ -35,15 +36,6 @@ export const baselineSchema = z.looseObject(
   { error: 'expected a JSON report object written by falco-report --format json' },
 );
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  const s = JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 37)}..."` : s;
-}
-
 /**
  * Reads a baseline: a JSON report written earlier by `falco-report --format json`. Throws InputError
  * `FILE: [path: ]what was expected, found what was found` when it is not one.
@@ -62,7 +54,7 @@ export function readBaseline(text: string, file: string): Baseline {
     const path = issue?.path.map(String).join('.') ?? '';
     const found = issue?.path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), value);
     const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})` : '';
-    throw new InputError(`${file}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}, found ${describe(found)}${more}`);
+    throw new InputError(`${file}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}, found ${describeFound(found)}${more}`);
   }
   const merged = new Map<string, SignatureCount>();
   for (const s of parsed.data.signatures) {

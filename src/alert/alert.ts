@@ -91,7 +91,8 @@ export function alertSchema(): AlertSchema {
   return schema;
 }
 
-function describe(v: unknown): string {
+/** A JSON value in a few words, for "found ..." in messages: `nothing`, `an array`, or a short quote. */
+export function describeFound(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -178,7 +179,7 @@ function looksValid(rec: Record<string, unknown>): boolean {
  */
 export function validateAlert(value: unknown, file: string, line: number, limits: JsonLimits = DEFAULT_JSON_LIMITS): Alert | Reject {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { file, line, reason: `expected a JSON object (one alert), found ${describe(value)}` };
+    return { file, line, reason: `expected a JSON object (one alert), found ${describeFound(value)}` };
   }
   const rec = value as Record<string, unknown>;
   if (looksValid(rec)) return build(rec, file, line, limits);
@@ -186,7 +187,7 @@ export function validateAlert(value: unknown, file: string, line: number, limits
   if (parsed.success) return build(rec, file, line, limits);
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
-  const found = issue && issue.path.length > 0 && issue.code !== 'custom' && !/, got /.test(issue.message) ? `, found ${describe(issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], rec))}` : '';
+  const found = issue && issue.path.length > 0 && issue.code !== 'custom' && !/, got /.test(issue.message) ? `, found ${describeFound(issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], rec))}` : '';
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})` : '';
   return { file, line, reason: `${path || 'alert'}: ${issue?.message ?? 'invalid'}${found}${more}` };
 }
