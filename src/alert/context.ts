@@ -24,8 +24,28 @@ function first(alert: Alert, names: readonly string[]): string | undefined {
   return undefined;
 }
 
+// The fold and the trackers (incidents, data quality, signatures) each ask about the same alert in
+// turn: remembering the last alert's answers saves recomputing them, with nothing to collect later.
+// Alerts are never changed after they are built, so the alert object identifies the answers.
+const NOT_YET = Symbol('not computed');
+let lastAlert: Alert | undefined;
+const lastValues: (string | undefined | typeof NOT_YET)[] = CONTEXT_KEYS.map(() => NOT_YET);
+
 /** One value per dimension; undefined when the alert does not carry it or Falco did not know it. */
 export function contextValue(alert: Alert, key: ContextKey): string | undefined {
+  if (alert !== lastAlert) {
+    lastAlert = alert;
+    lastValues.fill(NOT_YET);
+  }
+  const i = CONTEXT_KEYS.indexOf(key);
+  const known = lastValues[i];
+  if (known !== NOT_YET) return known;
+  const v = computeContext(alert, key);
+  lastValues[i] = v;
+  return v;
+}
+
+function computeContext(alert: Alert, key: ContextKey): string | undefined {
   if (key === 'host') return alertHost(alert);
   if (key === 'image') {
     const repo = first(alert, SOURCES.image);
