@@ -239,11 +239,12 @@ function progressMeter(io: Io): { onBytes: (n: number) => void; stop: () => void
 }
 
 async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
+  const live = isLive(flags, io);
   const [{ analyze }, { loadKnowledgeBase }, { createLiveOutput }, renderers] = await Promise.all([
     import('./run.js'),
     import('./kb/knowledge-base.js'),
     import('./live.js'),
-    formats[flags.format](isLive(flags, io)),
+    formats[flags.format](live),
   ]);
   const filter = compileFilter(flags.filter, io.now());
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
@@ -273,7 +274,6 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     if (!stdoutGone && text !== '') io.stdout.write(text);
   };
   const stopSignals = io.onSignal(() => controller.abort());
-  const live = isLive(flags, io);
   const liveOut = live || renderers.streams ? createLiveOutput(renderers, view, flags.output === undefined ? out : () => undefined, flags.foldWindowMs, io.now) : undefined;
   const ticker = liveOut && flags.foldWindowMs > 0 ? setInterval(() => liveOut.tick(), flags.foldWindowMs) : undefined;
   ticker?.unref();

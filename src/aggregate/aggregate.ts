@@ -11,6 +11,7 @@ import type { IncidentReport } from './incidents.js';
 import { createPivot, type Pivot, type PivotKey } from './pivot.js';
 import type { QualityReport } from './quality.js';
 import type { TuneResult } from '../tune/suggest.js';
+import { widen, type Span } from './span.js';
 import { createTopK, type Counted, type TopK } from './top-k.js';
 
 /** The version of the JSON document; bumped on any breaking change to its shape. */
@@ -234,8 +235,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
   let rejected = 0;
   let skipped = 0;
   let filtered = 0;
-  let first: string | undefined;
-  let last: string | undefined;
+  const range: Span = {};
   let overflow = 0;
   const pivot = opts.groupBy && !(opts.groupBy.length === 1 && opts.groupBy[0] === 'rule') ? createPivot(opts.groupBy) : undefined;
   // Alerts of one container share its host, namespace, pod and image: the formatted combination is
@@ -277,12 +277,9 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
       // A text line carries no source; when its message named an official rule, that rule's is the one.
       const source = a.fromText && !a.source && e.match.how === 'exact' && e.match.entry ? e.match.entry.source : alertSource(a);
       sources.add(source);
-      const { workload, actor, host } = combosOf(a);
+      const { workload, actor } = combosOf(a);
       pivot?.add(a);
-      if (a.time !== undefined) {
-        if (first === undefined || a.time < first) first = a.time;
-        if (last === undefined || a.time > last) last = a.time;
-      }
+      widen(range, a.time);
       let g = groups.get(a.rule);
       if (!g) {
         if (groups.size >= LIMITS.groupsKept) {
@@ -300,10 +297,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
       g.count++;
       g.byPriority[a.priority] = (g.byPriority[a.priority] ?? 0) + 1;
       if (priorityRank(a.priority) < priorityRank(g.priority)) g.priority = a.priority;
-      if (a.time !== undefined) {
-        if (g.firstSeen === undefined || a.time < g.firstSeen) g.firstSeen = a.time;
-        if (g.lastSeen === undefined || a.time > g.lastSeen) g.lastSeen = a.time;
-      }
+      widen(g, a.time);
       g.sources.add(source);
       g.workloads.add(workload);
       g.actors.add(actor);
@@ -372,7 +366,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
         rejects,
         skippedSamples,
         totals: { alerts: accepted - filtered, byPriority },
-        ...(first && last ? { timeRange: { first, last } } : {}),
+        ...(range.firstSeen && range.lastSeen ? { timeRange: { first: range.firstSeen, last: range.lastSeen } } : {}),
         sources: sources.top(10),
         hosts: hosts.top(10),
         groups: out,

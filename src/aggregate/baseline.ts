@@ -2,7 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { contextValue } from '../alert/context.js';
 import { fieldText } from '../alert/field-values.js';
-import { atOrAbove, parsePriority, PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
+import { atOrAbove, priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import { alertSource } from '../kb/match-entry.js';
 

@@ -2,6 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { contextValue, type ContextKey } from '../alert/context.js';
 import { PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
+import { widen } from './span.js';
 import { createTopK, type Counted, type TopK } from './top-k.js';
 
 /** The dimensions --group-by accepts; `rule` is the default report's own grouping. */
@@ -55,10 +56,7 @@ function touch(cell: Cell, a: Alert): void {
   cell.count++;
   cell.byPriority[a.priority] = (cell.byPriority[a.priority] ?? 0) + 1;
   if (priorityRank(a.priority) < priorityRank(cell.highest)) cell.highest = a.priority;
-  if (a.time !== undefined) {
-    if (cell.firstSeen === undefined || a.time < cell.firstSeen) cell.firstSeen = a.time;
-    if (cell.lastSeen === undefined || a.time > cell.lastSeen) cell.lastSeen = a.time;
-  }
+  widen(cell, a.time);
   cell.rules.add(a.rule);
 }
 

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { buildAlertSchema, type AlertSchema } from './alert-schema.js';
 import { ExactNumber, checkShape, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-text.js';
-import { parsePriority, PRIORITIES, type Priority } from './priority.js';
+import { parsePriority, type Priority } from './priority.js';
 
 /** A value of an output field: Falco writes strings, numbers, booleans, null and arrays. */
 export type FieldValue = string | number | boolean | null | ExactNumber | readonly FieldValue[] | { readonly [k: string]: FieldValue };
