@@ -38,6 +38,16 @@ export const DETAIL_LEVELS = [
 ] as const;
 type Detail = (typeof DETAIL_LEVELS)[number];
 
+const PLURALS: Readonly<Record<ContextKey, string>> = {
+  host: 'hosts',
+  namespace: 'namespaces',
+  pod: 'pods',
+  container: 'containers',
+  image: 'images',
+  process: 'processes',
+  user: 'users',
+};
+
 const LIMIT_EXACT = LIMITS.fieldsExactUpTo.toLocaleString('en-US');
 const LIMIT_EVERY = LIMITS.fieldSampleEvery;
 
@@ -310,7 +320,7 @@ function rulesTable(r: Report, maxRows = Infinity): string {
   );
   const keys = ['host', 'namespace', 'pod', 'image', 'process', 'user'] as const;
   const where = table(
-    ['Rule', ...keys.map((k) => `Top ${LABELS[k].toLowerCase()}s`)],
+    ['Rule', ...keys.map((k) => `Top ${PLURALS[k]}`)],
     shown.map((g) => [mdText(g.rule), ...keys.map((k) => counted(g.top[k].slice(0, 3), g.count))]),
   );
   const more = r.groups.length > shown.length ? `\n\n_${r.groups.length - shown.length} more rules are not listed (--max-bytes)._` : '';
