@@ -48,7 +48,12 @@ const PLURALS: Readonly<Record<ContextKey, string>> = {
   user: 'users',
 };
 
-const LIMIT_EXACT = LIMITS.fieldsExactUpTo.toLocaleString('en-US');
+/** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without the ~20 ms ICU start-up of the first call. */
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
+const LIMIT_EXACT = groupDigits(LIMITS.fieldsExactUpTo);
 const LIMIT_EVERY = LIMITS.fieldSampleEvery;
 
 const LABELS: Readonly<Record<ContextKey, string>> = {
