@@ -10,8 +10,7 @@ import type { EnrichedAlert } from './enrich/enrich.js';
 import type { Report } from './aggregate/aggregate.js';
 import { formatProblem, InputError, isKnownError, KbError, UsageError } from './errors.js';
 
-import { compileFilter, type FilterSpec } from './filter/filters.js';
-import { newAtOrAbove } from './aggregate/baseline.js';
+import type { FilterSpec } from './filter/filters.js';
 import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
 import { toolVersion, write, type Io } from './io.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
@@ -202,12 +201,20 @@ function analyzeFlags(files: string[], o: RawAnalyzeOpts, io: Io): AnalyzeFlags 
  * The exit code a finished report earns: 2 untrustworthy, 1 findings at or above --fail-on (or new
  * signatures at or above --fail-on-new), else 0.
  */
-export function exitCodeFor(report: Report, flags: Pick<AnalyzeFlags, 'failOn' | 'strict' | 'failOnNew'>): 0 | 1 | 2 {
+export async function exitCodeFor(report: Report, flags: Pick<AnalyzeFlags, 'failOn' | 'strict' | 'failOnNew'>): Promise<0 | 1 | 2> {
   if (flags.strict && report.input.rejected > 0) return 2;
   const threshold = flags.failOn;
   if (threshold && PRIORITIES.some((p) => atOrAbove(p, threshold) && report.totals.byPriority[p] > 0)) return 1;
-  if (flags.failOnNew && report.baseline && newAtOrAbove(report.baseline, flags.failOnNew) > 0) return 1;
+  if (flags.failOnNew && report.baseline) {
+    const { newAtOrAbove } = await import('./aggregate/baseline.js');
+    if (newAtOrAbove(report.baseline, flags.failOnNew) > 0) return 1;
+  }
   return 0;
+}
+
+/** True when no filter flag was given: then the filter module is not even loaded. */
+function noFilter(spec: FilterSpec): boolean {
+  return spec.rules.length + spec.sources.length + spec.hosts.length + spec.namespaces.length + spec.tags.length + spec.where.length === 0 && spec.since === undefined && spec.until === undefined;
 }
 
 /** Live mode: stdin that is a pipe (not a file), or --follow. Cards are written as alerts arrive. */
@@ -240,13 +247,14 @@ function progressMeter(io: Io): { onBytes: (n: number) => void; stop: () => void
 
 async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const live = isLive(flags, io);
-  const [{ analyze }, { loadKnowledgeBase }, { createLiveOutput }, renderers] = await Promise.all([
+  // Only what this run needs is loaded: start-up is most of the time of a small report.
+  const [{ analyze }, { loadKnowledgeBase }, renderers, filter] = await Promise.all([
     import('./run.js'),
     import('./kb/knowledge-base.js'),
-    import('./live.js'),
     formats[flags.format](live),
+    noFilter(flags.filter) ? undefined : import('./filter/filters.js').then((f) => f.compileFilter(flags.filter, io.now())),
   ]);
-  const filter = compileFilter(flags.filter, io.now());
+  const { createLiveOutput } = live || renderers.streams ? await import('./live.js') : { createLiveOutput: undefined };
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
@@ -274,7 +282,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     if (!stdoutGone && text !== '') io.stdout.write(text);
   };
   const stopSignals = io.onSignal(() => controller.abort());
-  const liveOut = live || renderers.streams ? createLiveOutput(renderers, view, flags.output === undefined ? out : () => undefined, flags.foldWindowMs, io.now) : undefined;
+  const liveOut = createLiveOutput?.(renderers, view, flags.output === undefined ? out : () => undefined, flags.foldWindowMs, io.now);
   const ticker = liveOut && flags.foldWindowMs > 0 ? setInterval(() => liveOut.tick(), flags.foldWindowMs) : undefined;
   ticker?.unref();
   const progress = live ? { onBytes: () => undefined, stop: () => undefined } : progressMeter(io);
@@ -286,7 +294,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   let report;
   try {
     report = await analyze(
-      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, filter, groupBy: flags.groupBy, incidentWindowMs: flags.incidentWindowMs, ...(baseline ? { baseline } : {}), ...(tuning ? { tuning } : {}), ...(redact ? { redact } : {}), ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
+      { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, ...(filter ? { filter } : {}), groupBy: flags.groupBy, incidentWindowMs: flags.incidentWindowMs, ...(baseline ? { baseline } : {}), ...(tuning ? { tuning } : {}), ...(redact ? { redact } : {}), ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
       kb,
       io.stdin,
       { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
@@ -316,7 +324,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     else io.stderr.write('falco-report: warning: GITHUB_STEP_SUMMARY already holds 1 MiB; the report was not added\n');
     if (flags.output !== undefined) writeFileSync(flags.output, text);
     await write(io.stdout, gh.annotations(report).map((l) => `${l}\n`).join(''));
-    return exitCodeFor(report, flags);
+    return await exitCodeFor(report, flags);
   }
   if (flags.output !== undefined) writeFileSync(flags.output, text);
   else if (!stdoutGone) {
@@ -324,7 +332,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     await write(io.stdout, text);
   }
   if (flags.strict && report.input.rejected > 0) io.stderr.write(`falco-report: error: ${report.input.rejected} records rejected and --strict is set\n`);
-  return exitCodeFor(report, flags);
+  return await exitCodeFor(report, flags);
 }
 
 function addAnalyzeOptions(cmd: Command): Command {
