@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Validates the built-in rules-kb (schema and static gates) and compiles it to dist/kb.json for fast start-up.
+// Validates the built-in rules-kb (schema and static gates) and compiles it to dist/kb.json, with the
+// index dist/kb-index.json, for fast start-up.
 import { writeFileSync } from 'node:fs';
 import { loadCatalogue } from '../dist/kb/load-kb.js';
 import { formatProblem } from '../dist/errors.js';
+import { compileKb } from '../dist/kb/knowledge-base.js';
 
 const dir = new URL('../rules-kb/', import.meta.url).pathname;
 const { entries, problems } = loadCatalogue(dir, 'built-in', 'rules-kb');
@@ -11,5 +13,7 @@ if (problems.length > 0) {
   console.error(`build-kb: ${problems.length} problems in rules-kb; dist/kb.json not written`);
   process.exit(2);
 }
-writeFileSync(new URL('../dist/kb.json', import.meta.url), JSON.stringify(entries));
-console.error(`build-kb: ${entries.length} entries compiled to dist/kb.json`);
+const { json, index } = compileKb(entries);
+writeFileSync(new URL('../dist/kb.json', import.meta.url), json);
+writeFileSync(new URL('../dist/kb-index.json', import.meta.url), JSON.stringify(index));
+console.error(`build-kb: ${entries.length} entries compiled to dist/kb.json (index: dist/kb-index.json)`);

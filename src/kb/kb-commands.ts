@@ -24,10 +24,7 @@ export async function kbList(dirs: readonly string[], json: boolean, io: Io): Pr
 /** `kb show RULE`: the entry as a report shows it, placeholders unfilled. */
 export async function kbShow(rule: string, dirs: readonly string[], format: 'terminal' | 'markdown', view: { width: number; color: boolean }, io: Io): Promise<number> {
   const kb = await loadKnowledgeBase(dirs);
-  const hit = kb.byName.get(normaliseRuleName(rule)) ?? (() => {
-    const g = kb.generic.find((e) => normaliseRuleName(e.rule) === normaliseRuleName(rule));
-    return g ? { entry: g, alias: false } : undefined;
-  })();
+  const hit = kb.byName.get(normaliseRuleName(rule))?.ref ?? kb.generic.find((e) => normaliseRuleName(e.head.rule) === normaliseRuleName(rule));
   if (!hit) throw new UsageError(`no knowledge-base entry for rule "${rule}" (kb list shows them all)`);
   const { renderEntryMarkdown } = await import('../render/markdown.js');
   const md = renderEntryMarkdown(hit.entry);

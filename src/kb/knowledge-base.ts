@@ -4,12 +4,28 @@ import { fileURLToPath } from 'node:url';
 import { KbError, InputError, type Problem } from '../errors.js';
 import type { KbEntry } from './load-kb.js';
 
+/** What matching reads of an entry: its names, kind, source, tags, fields and generic scope. */
+export type KbHead = Pick<KbEntry, 'rule' | 'aliases' | 'kind' | 'applies' | 'source' | 'tags' | 'fields'>;
+
+/**
+ * One entry as the catalogue holds it: the head at once, the whole entry when it is read. Built-in
+ * entries are parsed from dist/kb.json on that first read, so a report parses only the entries its
+ * alerts matched; the entries of --kb directories are whole from the start.
+ */
+export interface KbRef {
+  readonly head: KbHead;
+  readonly entry: KbEntry;
+}
+
 /** The indexed catalogue the matcher reads. */
 export interface KnowledgeBase {
+  /** Every entry, whole (the first read parses every built-in entry: for `kb list`, not for reports). */
   readonly entries: readonly KbEntry[];
+  /** The same entries, in the same order, as refs: matching reads these. */
+  readonly refs: readonly KbRef[];
   /** Normalised rule name or alias → entry, with which of the two it was. */
-  readonly byName: ReadonlyMap<string, { entry: KbEntry; alias: boolean }>;
-  readonly generic: readonly KbEntry[];
+  readonly byName: ReadonlyMap<string, { readonly ref: KbRef; readonly alias: boolean }>;
+  readonly generic: readonly KbRef[];
   /** The catalogues in load order: `built-in` first, then each --kb directory. */
   readonly origins: readonly string[];
 }
@@ -18,6 +34,70 @@ export interface KnowledgeBase {
 const KB_DIR = fileURLToPath(new URL('../../rules-kb/', import.meta.url));
 /** The catalogue compiled by `npm run build` (scripts/build-kb.mjs), read without YAML or zod. */
 const KB_JSON = fileURLToPath(new URL('../kb.json', import.meta.url));
+/** Its index, written by the same build: every entry's head, and where in kb.json the rest is. */
+const KB_INDEX = fileURLToPath(new URL('../kb-index.json', import.meta.url));
+
+/** The keys of KbHead, in the order the index writes them. */
+const HEAD_KEYS = ['rule', 'aliases', 'kind', 'applies', 'source', 'tags', 'fields'] as const satisfies readonly (keyof KbHead)[];
+
+/** dist/kb-index.json. */
+export interface KbIndex {
+  /** The byte length of the kb.json it indexes: another length means the two are out of step. */
+  readonly bytes: number;
+  /** Per entry: its head, and the byte range of its JSON text in kb.json. */
+  readonly entries: readonly { readonly head: KbHead; readonly at: readonly [number, number] }[];
+}
+
+/** The text of dist/kb.json (exactly JSON.stringify(entries)) and its index. */
+export function compileKb(entries: readonly KbEntry[]): { json: string; index: KbIndex } {
+  const parts: string[] = [];
+  const indexed: KbIndex['entries'][number][] = [];
+  let offset = 1; // after '['
+  for (const e of entries) {
+    if (parts.length > 0) offset += 1; // ','
+    const text = JSON.stringify(e);
+    const bytes = Buffer.byteLength(text);
+    indexed.push({ head: headOf(e), at: [offset, offset + bytes] });
+    parts.push(text);
+    offset += bytes;
+  }
+  const json = `[${parts.join(',')}]`;
+  return { json, index: { bytes: Buffer.byteLength(json), entries: indexed } };
+}
+
+function headOf(e: KbEntry): KbHead {
+  const head: Record<string, unknown> = {};
+  for (const k of HEAD_KEYS) if (e[k] !== undefined) head[k] = e[k];
+  return head as unknown as KbHead;
+}
+
+/** A whole entry as a ref. */
+function refOf(entry: KbEntry): KbRef {
+  return { head: entry, entry };
+}
+
+/** A built-in entry known by its head, parsed whole from kb.json on first read. */
+class IndexedRef implements KbRef {
+  #entry: KbEntry | undefined;
+  constructor(
+    readonly head: KbHead,
+    private readonly at: readonly [number, number],
+    private readonly text: () => Buffer,
+  ) {}
+  get entry(): KbEntry {
+    if (this.#entry === undefined) {
+      const entry = JSON.parse(this.text().toString('utf8', this.at[0], this.at[1])) as KbEntry;
+      if (entry.rule !== this.head.rule) throw new Error(`dist/kb.json and dist/kb-index.json disagree at "${this.head.rule}" (run npm run build)`);
+      this.#entry = entry;
+    }
+    return this.#entry;
+  }
+}
+
+/** Refs over an index; `text` gives kb.json's bytes (read once, when the first entry is). */
+export function indexedRefs(index: KbIndex, text: () => Buffer): KbRef[] {
+  return index.entries.map(({ head, at }) => new IndexedRef(head, at, text));
+}
 
 /** Rule names compare without case and with runs of spaces folded. */
 export function normaliseRuleName(name: string): string {
@@ -26,19 +106,34 @@ export function normaliseRuleName(name: string): string {
 
 /** Indexes entries; later entries (user catalogues) override earlier ones of the same rule. */
 export function indexKnowledgeBase(entries: readonly KbEntry[], origins: readonly string[]): KnowledgeBase {
-  const byRule = new Map<string, KbEntry>();
-  for (const e of entries) byRule.set(normaliseRuleName(e.rule), e);
+  return indexKbRefs(entries.map(refOf), origins);
+}
+
+/** indexKnowledgeBase over refs: reads their heads only. */
+export function indexKbRefs(refs: readonly KbRef[], origins: readonly string[]): KnowledgeBase {
+  const byRule = new Map<string, KbRef>();
+  for (const r of refs) byRule.set(normaliseRuleName(r.head.rule), r);
   const kept = [...byRule.values()];
-  const byName = new Map<string, { entry: KbEntry; alias: boolean }>();
-  for (const e of kept) {
-    if (e.kind !== 'rule') continue;
-    for (const a of e.aliases) {
+  const byName = new Map<string, { ref: KbRef; alias: boolean }>();
+  for (const r of kept) {
+    if (r.head.kind !== 'rule') continue;
+    for (const a of r.head.aliases) {
       const key = normaliseRuleName(a);
-      if (!byRule.has(key)) byName.set(key, { entry: e, alias: true });
+      if (!byRule.has(key)) byName.set(key, { ref: r, alias: true });
     }
   }
-  for (const e of kept) if (e.kind === 'rule') byName.set(normaliseRuleName(e.rule), { entry: e, alias: false });
-  return { entries: kept, byName, generic: kept.filter((e) => e.kind === 'generic'), origins };
+  for (const r of kept) if (r.head.kind === 'rule') byName.set(normaliseRuleName(r.head.rule), { ref: r, alias: false });
+  let entries: KbEntry[] | undefined;
+  return {
+    get entries() {
+      entries ??= kept.map((r) => r.entry);
+      return entries;
+    },
+    refs: kept,
+    byName,
+    generic: kept.filter((r) => r.head.kind === 'generic'),
+    origins,
+  };
 }
 
 async function loadDir(dir: string, origin: string, shownAs?: string): Promise<{ entries: KbEntry[]; problems: Problem[] }> {
@@ -47,26 +142,38 @@ async function loadDir(dir: string, origin: string, shownAs?: string): Promise<{
   return { entries: [...loaded.entries], problems: [...loaded.problems] };
 }
 
-/** The built-in entries: the prebuilt JSON when it is present, else the YAML files themselves. */
-export async function loadBuiltinEntries(): Promise<KbEntry[]> {
-  if (existsSync(KB_JSON)) return JSON.parse(readFileSync(KB_JSON, 'utf8')) as KbEntry[];
+/**
+ * The built-in entries: through dist/kb-index.json when it indexes the dist/kb.json beside it (only
+ * the entries read are parsed), else the whole of dist/kb.json, else the YAML files themselves.
+ */
+export async function loadBuiltinRefs(): Promise<KbRef[]> {
+  if (existsSync(KB_JSON)) {
+    if (existsSync(KB_INDEX)) {
+      const index = JSON.parse(readFileSync(KB_INDEX, 'utf8')) as KbIndex;
+      if (statSync(KB_JSON).size === index.bytes) {
+        let text: Buffer | undefined;
+        return indexedRefs(index, () => (text ??= readFileSync(KB_JSON)));
+      }
+    }
+    return (JSON.parse(readFileSync(KB_JSON, 'utf8')) as KbEntry[]).map(refOf);
+  }
   const { entries, problems } = await loadDir(KB_DIR, 'built-in', 'rules-kb');
   if (problems.length > 0) throw new KbError(problems);
-  return entries;
+  return entries.map(refOf);
 }
 
 /** Built-in entries plus each user directory, in order; any problem in a user directory is an error. */
 export async function loadKnowledgeBase(userDirs: readonly string[] = []): Promise<KnowledgeBase> {
-  const entries = await loadBuiltinEntries();
+  const refs = await loadBuiltinRefs();
   const problems: Problem[] = [];
   for (const dir of userDirs) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--kb ${dir}: not a directory`);
     const loaded = await loadDir(dir, dir);
-    entries.push(...loaded.entries);
+    refs.push(...loaded.entries.map(refOf));
     problems.push(...loaded.problems);
   }
   if (problems.length > 0) throw new KbError(problems);
-  return indexKnowledgeBase(entries, ['built-in', ...userDirs]);
+  return indexKbRefs(refs, ['built-in', ...userDirs]);
 }
 
 /** The directory of the built-in YAML catalogue (for `kb validate` and the build). */

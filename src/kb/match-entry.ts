@@ -1,6 +1,6 @@
 // Chooses the KB entry for an alert: exact name, alias, closest by tags, fields and name, then generic.
 import type { Alert } from '../alert/alert.js';
-import { normaliseRuleName, type KnowledgeBase } from './knowledge-base.js';
+import { normaliseRuleName, type KbRef, type KnowledgeBase } from './knowledge-base.js';
 import type { KbEntry } from './load-kb.js';
 
 /** How an entry was chosen, most certain first. */
@@ -108,8 +108,10 @@ function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undef
   const aTags = meaningfulTags(alert.tags);
   const aFields = new Set(Object.keys(alert.fields).map((f) => f.replace(/\[[^\]]*\]$/, '')));
   const aWords = words(alert.rule);
-  let best: { entry: KbEntry; score: number; signals: string[] } | undefined;
-  for (const entry of kb.entries) {
+  let best: { ref: KbRef; score: number; signals: string[] } | undefined;
+  // Heads only: the one entry chosen is the only one read whole.
+  for (const ref of kb.refs) {
+    const entry = ref.head;
     if (entry.kind !== 'rule' || entry.source !== source) continue;
     const t = jaccard(aTags, meaningfulTags(entry.tags));
     const f = jaccard(aFields, new Set(entry.fields.map((x) => x.replace(/\[[^\]]*\]$/, ''))));
@@ -121,13 +123,13 @@ function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undef
       if (t.shared.length > 0) signals.push(`tags ${t.shared.join(', ')}`);
       if (n.shared.length > 0) signals.push(`name words ${n.shared.join(', ')}`);
       if (f.shared.length > 0) signals.push(`fields ${f.shared.slice(0, 4).join(', ')}${f.shared.length > 4 ? ', ...' : ''}`);
-      best = { entry, score, signals };
+      best = { ref, score, signals };
     }
   }
   if (!best || best.score < SIMILAR_THRESHOLD) return undefined;
   const score = Math.round(best.score * 100) / 100;
   const confidence = score >= 0.6 ? 'high' : score >= 0.45 ? 'medium' : 'low';
-  return { entry: best.entry, how: 'similar', signals: best.signals, score, confidence };
+  return { entry: best.ref.entry, how: 'similar', signals: best.signals, score, confidence };
 }
 
 function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
@@ -135,31 +137,31 @@ function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
   // A custom rule without tags still says what it is about in its name.
   const tags = own.size > 0 ? own : new Set([...words(alert.rule)].map((w) => (Object.hasOwn(WORD_FAMILY, w) ? WORD_FAMILY[w] : undefined)).filter((t): t is string => t !== undefined));
   const inferred = own.size === 0 && tags.size > 0;
-  const forSource = kb.generic.filter((g) => g.applies?.source === source);
+  const forSource = kb.generic.filter((g) => g.head.applies?.source === source);
   // The family sharing the most tags wins; on a tie, the narrower family (fewer tags) is more specific.
-  let family: { entry: KbEntry; shared: string[] } | undefined;
+  let family: { ref: KbRef; shared: string[] } | undefined;
   for (const g of forSource) {
-    const fam = g.applies?.tags_any ?? [];
+    const fam = g.head.applies?.tags_any ?? [];
     const shared = fam.filter((t) => tags.has(t.toLowerCase()));
     if (shared.length === 0) continue;
     const better =
       !family ||
       shared.length > family.shared.length ||
-      (shared.length === family.shared.length && fam.length < (family.entry.applies?.tags_any.length ?? 0));
-    if (better) family = { entry: g, shared };
+      (shared.length === family.shared.length && fam.length < (family.ref.head.applies?.tags_any.length ?? 0));
+    if (better) family = { ref: g, shared };
   }
-  if (family) return { entry: family.entry, how: 'generic', signals: [`source ${source}`, `${inferred ? 'name suggests' : 'tags'} ${family.shared.join(', ')}`] };
-  const plain = forSource.find((g) => (g.applies?.tags_any ?? []).length === 0);
-  if (plain) return { entry: plain, how: 'generic', signals: [`source ${source}`] };
-  const plugin = kb.generic.find((g) => g.applies?.source === 'plugin');
-  if (plugin) return { entry: plugin, how: 'generic', signals: [`source ${source} (no entry of its own)`] };
+  if (family) return { entry: family.ref.entry, how: 'generic', signals: [`source ${source}`, `${inferred ? 'name suggests' : 'tags'} ${family.shared.join(', ')}`] };
+  const plain = forSource.find((g) => (g.head.applies?.tags_any ?? []).length === 0);
+  if (plain) return { entry: plain.entry, how: 'generic', signals: [`source ${source}`] };
+  const plugin = kb.generic.find((g) => g.head.applies?.source === 'plugin');
+  if (plugin) return { entry: plugin.entry, how: 'generic', signals: [`source ${source} (no entry of its own)`] };
   return { how: 'none', signals: [] };
 }
 
 /** Matches one alert; pure, so callers may cache by rule, source, tags and field names. */
 export function matchEntry(alert: Alert, kb: KnowledgeBase): Match {
   const hit = kb.byName.get(normaliseRuleName(alert.rule));
-  if (hit) return { entry: hit.entry, how: hit.alias ? 'alias' : 'exact', signals: [] };
+  if (hit) return { entry: hit.ref.entry, how: hit.alias ? 'alias' : 'exact', signals: [] };
   const source = alertSource(alert);
   return similar(alert, source, kb) ?? generic(alert, source, kb);
 }
@@ -181,7 +183,7 @@ export function cachedMatcher(kb: KnowledgeBase, capacity = 4096): (alert: Alert
     let named = byRule.get(alert.rule);
     if (named === undefined) {
       const hit = kb.byName.get(normaliseRuleName(alert.rule));
-      named = hit ? { entry: hit.entry, how: hit.alias ? 'alias' : 'exact', signals: [] } : null;
+      named = hit ? { entry: hit.ref.entry, how: hit.alias ? 'alias' : 'exact', signals: [] } : null;
       if (byRule.size >= capacity) byRule.clear();
       byRule.set(alert.rule, named);
     }
