@@ -48,7 +48,7 @@ export function toAlert(rec: { kind: 'json' | 'text'; file: string; line: number
   if (rec.kind === 'text') return parseTextAlert(rec.text, rec.file, rec.line);
   const parsed = parseJsonText(rec.text);
   if (!parsed.ok) return { file: rec.file, line: rec.line, reason: parsed.reason };
-  return validateAlert(parsed.value, rec.file, rec.line);
+  return validateAlert(parsed.value, rec.file, rec.line, undefined, parsed.fields);
 }
 
 /** Reads every source to the end (or until the signal aborts) and folds it into a report. */

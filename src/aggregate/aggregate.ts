@@ -1,7 +1,9 @@
 // The streaming fold from enriched alerts to a Report: counters and bounded samples, sorted once at the end.
 import type { Alert, Reject } from '../alert/alert.js';
-import { CONTEXT_KEYS, contextOf, contextValue, type ContextKey } from '../alert/context.js';
+import { CONTEXT_KEYS, type ContextKey } from '../alert/context.js';
+import { actorOf, placeOf, splitCombo } from '../alert/place.js';
 import { fieldText } from '../alert/field-values.js';
+import { detach } from '../detach.js';
 import { PRIORITIES, priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import type { Match } from '../kb/match-entry.js';
@@ -148,27 +150,6 @@ export interface Aggregator {
 
 const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 
-/** Separates the dimensions in a combination key; alert values may hold anything but this is escaped. */
-const SEP = '\u0000';
-const NONE = '\u0001';
-
-/** The combination key of an alert's context: one string, so counting it is one map update. */
-function comboKey(ctx: readonly (string | undefined)[], from: number, to: number): string {
-  let key = '';
-  for (let i = from; i < to; i++) {
-    const v = ctx[i];
-    // A value that could be read back wrongly (holding the separator, or starting like a marker or a
-    // JSON string) is stored JSON-encoded; everything else as it is.
-    const risky = v !== undefined && (v.includes(SEP) || v.startsWith(NONE) || v.startsWith('"'));
-    key += (i === from ? '' : SEP) + (v === undefined ? NONE : risky ? JSON.stringify(v) : v);
-  }
-  return key;
-}
-
-function splitCombo(key: string): (string | undefined)[] {
-  return key.split(SEP).map((v) => (v === NONE ? undefined : v.startsWith('"') ? (JSON.parse(v) as string) : v));
-}
-
 /** CONTEXT_KEYS up to this index describe the workload; the rest, the actor. */
 const WORKLOAD_DIMS = 5;
 
@@ -238,34 +219,6 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
   const range: Span = {};
   let overflow = 0;
   const pivot = opts.groupBy && !(opts.groupBy.length === 1 && opts.groupBy[0] === 'rule') ? createPivot(opts.groupBy) : undefined;
-  // Alerts of one container share its host, namespace, pod and image: the formatted combination is
-  // built once per container and reused, so counting it hashes a string V8 has hashed before.
-  const byContainer = new Map<string, { workload: string; host: string | undefined }>();
-  const actorsSeen = new Map<string, string>();
-  const combosOf = (a: Alert): { workload: string; actor: string; host: string | undefined } => {
-    const cid = a.fields['container.id'];
-    const key = typeof cid === 'string' && cid !== '' && cid !== 'host' && cid !== '<NA>' ? `${a.hostname ?? ''}${SEP}${cid}` : undefined;
-    let w = key === undefined ? undefined : byContainer.get(key);
-    if (!w) {
-      const ctx = contextOf(a);
-      w = { workload: comboKey(ctx, 0, WORKLOAD_DIMS), host: ctx[0] };
-      if (key !== undefined) {
-        if (byContainer.size >= LIMITS.comboCapacity * 4) byContainer.clear();
-        byContainer.set(key, w);
-      }
-    }
-    const proc = fieldText(a.fields['proc.name']);
-    const user = contextValue(a, 'user');
-    const actorKey = proc !== undefined && user !== undefined && !proc.includes(SEP) && !user.includes(SEP) && !proc.startsWith('"') && !proc.startsWith(NONE) && !user.startsWith('"') && !user.startsWith(NONE) ? `${proc}${SEP}${user}` : comboKey([proc, user], 0, 2);
-    let actor = actorsSeen.get(actorKey);
-    if (actor === undefined) {
-      if (actorsSeen.size >= LIMITS.comboCapacity * 4) actorsSeen.clear();
-      actorsSeen.set(actorKey, actorKey);
-      actor = actorKey;
-    }
-    return { workload: w.workload, actor, host: w.host };
-  };
-
   return {
     get alerts() {
       return accepted - filtered;
@@ -277,7 +230,8 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
       // A text line carries no source; when its message named an official rule, that rule's is the one.
       const source = a.fromText && !a.source && e.match.how === 'exact' && e.match.entry ? e.match.entry.source : alertSource(a);
       sources.add(source);
-      const { workload, actor } = combosOf(a);
+      const workload = placeOf(a).combo;
+      const actor = actorOf(a).combo;
       pivot?.add(a);
       widen(range, a.time);
       let g = groups.get(a.rule);
@@ -325,7 +279,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
     },
     addSkipped(s) {
       skipped++;
-      if (skippedSamples.length < LIMITS.skippedKept) skippedSamples.push({ ...s, text: s.text.slice(0, 200) });
+      if (skippedSamples.length < LIMITS.skippedKept) skippedSamples.push({ ...s, text: detach(s.text.slice(0, 200)) });
     },
     addFiltered() {
       accepted++;

@@ -1,7 +1,6 @@
 // Comparison with an earlier JSON report: which alert signatures and rules are new, known or gone.
 import type { Alert } from '../alert/alert.js';
-import { contextValue } from '../alert/context.js';
-import { fieldText } from '../alert/field-values.js';
+import { actorOf, placeOf } from '../alert/place.js';
 import { atOrAbove, priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import { alertSource } from '../kb/match-entry.js';
@@ -55,22 +54,13 @@ export interface Comparison {
   readonly untrackedPriority?: Priority;
 }
 
-/** Strips the tag and digest from an image reference, keeping a registry port (`host:5000/app:1` → `host:5000/app`). */
-export function imageRepository(image: string): string {
-  const noDigest = image.replace(/@.*$/, '');
-  return noDigest.replace(/:[^/:]*$/, '');
-}
+export { imageRepository } from '../alert/place.js';
 
 /** The signature of an alert: rule, image repository, namespace, process and user (null when unknown). */
 export function signatureOf(a: Alert): Signature {
-  const image = fieldText(a.fields['container.image.repository']) ?? fieldText(a.fields['ka.req.pod.containers.image']);
-  return {
-    rule: a.rule,
-    image: image === undefined ? null : imageRepository(image),
-    namespace: contextValue(a, 'namespace') ?? null,
-    process: contextValue(a, 'process') ?? null,
-    user: contextValue(a, 'user') ?? null,
-  };
+  const place = placeOf(a);
+  const actor = actorOf(a);
+  return { rule: a.rule, image: place.imageRepository, namespace: place.namespace ?? null, process: actor.process ?? null, user: actor.user ?? null };
 }
 
 /** A string that is equal for equal signatures and different otherwise (JSON, so no separator can collide). */
@@ -108,28 +98,44 @@ export interface SignatureTracker {
  * such as event drops) are not detections and have no signature.
  */
 export function createSignatureTracker(max = 20_000): SignatureTracker {
-  const seen = new Map<string, { sig: Signature; priority: Priority; count: number }>();
+  // Keyed by where (image repository and namespace), then who (process and user), then rule: each
+  // level's key is a string shared by many alerts (see place.ts), so no key is built per alert.
+  const seen = new Map<string, Map<string, Map<string, { sig: Signature; priority: Priority; count: number }>>>();
+  let size = 0;
   let overflow = 0;
   let overflowPriority: Priority | undefined;
   return {
     add(e) {
       const a = e.alert;
       if (alertSource(a) === 'internal') return;
-      const sig = signatureOf(a);
-      const key = signatureKey(sig);
-      const s = seen.get(key);
+      const place = placeOf(a);
+      const actor = actorOf(a);
+      let byActor = seen.get(place.signaturePrefix);
+      let byRule = byActor?.get(actor.combo);
+      const s = byRule?.get(a.rule);
       if (s) {
         s.count++;
         if (priorityRank(a.priority) < priorityRank(s.priority)) s.priority = a.priority;
-      } else if (seen.size < max) {
-        seen.set(key, { sig, priority: a.priority, count: 1 });
+      } else if (size < max) {
+        if (byActor === undefined) {
+          byActor = new Map();
+          seen.set(place.signaturePrefix, byActor);
+        }
+        if (byRule === undefined) {
+          byRule = new Map();
+          byActor.set(actor.combo, byRule);
+        }
+        byRule.set(a.rule, { sig: signatureOf(a), priority: a.priority, count: 1 });
+        size++;
       } else {
         overflow++;
         if (overflowPriority === undefined || priorityRank(a.priority) < priorityRank(overflowPriority)) overflowPriority = a.priority;
       }
     },
     finish() {
-      return [...seen]
+      const all: [string, { sig: Signature; priority: Priority; count: number }][] = [];
+      for (const byActor of seen.values()) for (const byRule of byActor.values()) for (const s of byRule.values()) all.push([signatureKey(s.sig), s]);
+      return all
         .sort((x, y) => compareText(x[1].sig.rule, y[1].sig.rule) || compareText(x[0], y[0]))
         .map(([, s]) => ({ ...s.sig, priority: s.priority, count: s.count }));
     },

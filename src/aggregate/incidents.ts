@@ -1,7 +1,7 @@
 // Streaming incident building: alerts of one workload close together in time become one scored incident.
 import type { Alert } from '../alert/alert.js';
-import { contextValue } from '../alert/context.js';
-import { alertHost, fieldText } from '../alert/field-values.js';
+import { fieldText } from '../alert/field-values.js';
+import { placeOf, type Workload } from '../alert/place.js';
 import { priorityRank, type Priority } from '../alert/priority.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import { TACTICS } from '../alert/constants.js';
@@ -11,15 +11,7 @@ import type { Counted } from './top-k.js';
 /** An ATT&CK tactic short name; TACTICS lists them in kill-chain order. */
 export type Tactic = (typeof TACTICS)[number];
 
-/** What an incident is about, most specific first. */
-export const WORKLOAD_KINDS = ['container', 'pod', 'host', 'principal', 'unknown'] as const;
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
-
-/** The workload an alert belongs to: a container id, `namespace/pod`, a host, or an audit principal. */
-export interface Workload {
-  readonly kind: WorkloadKind;
-  readonly value: string;
-}
+export { WORKLOAD_KINDS, workloadKey, workloadOf, type Workload, type WorkloadKind } from '../alert/place.js';
 
 /** One line of an incident's timeline; consecutive repeats of the same rule and action are folded into `count`. */
 export interface TimelineEntry {
@@ -146,38 +138,6 @@ export const RISK_WEIGHTS = {
   benignFactor: 0.5,
 } as const satisfies { priority: Record<Priority, number> } & Record<string, unknown>;
 
-const AUDIT_PRINCIPAL_FIELDS = ['ka.user.name', 'ct.user', 'gcp.user', 'github.user', 'okta.actor.name'] as const;
-
-/**
- * The workload an alert belongs to: its container (container.id, unless "host"); else its pod
- * (`namespace/pod` from k8s.pod.name); else, for syscall events outside a container, its host; else,
- * for audit sources, the principal that acted (ka.user.name, ct.user, gcp.user, github.user,
- * okta.actor.name); else `unknown`. An audit event about a pod is keyed on who acted, not on the pod:
- * in an audit log the actor is the story.
- */
-export function workloadOf(a: Alert): Workload {
-  const f = a.fields;
-  const id = fieldText(f['container.id']);
-  if (id !== undefined && id !== 'host') return { kind: 'container', value: id };
-  const pod = fieldText(f['k8s.pod.name']);
-  if (pod !== undefined) return { kind: 'pod', value: `${fieldText(f['k8s.ns.name']) ?? '<unknown namespace>'}/${pod}` };
-  const source = alertSource(a);
-  if (source === 'syscall' || source === 'internal') {
-    const host = alertHost(a);
-    if (host !== undefined) return { kind: 'host', value: host };
-  }
-  for (const name of AUDIT_PRINCIPAL_FIELDS) {
-    const v = fieldText(f[name]);
-    if (v !== undefined) return { kind: 'principal', value: v };
-  }
-  return { kind: 'unknown', value: 'unknown' };
-}
-
-/** A map key for a workload. */
-export function workloadKey(w: Workload): string {
-  return `${w.kind}\u0000${w.value}`;
-}
-
 /** Whitespace other than single inner spaces: the common clean command line skips the rewrite. */
 const UNTIDY = /[^\S ]| {2}|^ | $/;
 
@@ -187,7 +147,78 @@ function oneLine(text: string, max: number = INCIDENT_LIMITS.whatLength): string
 }
 
 function joinKnown(parts: readonly (string | undefined)[]): string {
-  return parts.filter((p): p is string => p !== undefined && p !== '').join(' ');
+  let out = '';
+  for (const p of parts) if (p !== undefined && p !== '') out = out === '' ? p : `${out} ${p}`;
+  return out;
+}
+
+/** The fields each source's one-line summary is made of (syscall and anything else: the last entry). */
+const WHAT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  k8s_audit: ['ka.user.name', 'ka.verb', 'ka.target.resource', 'ka.target.subresource', 'ka.target.namespace', 'ka.target.name', 'ka.uri'],
+  aws_cloudtrail: ['ct.user', 'ct.name', 'ct.request.name', 'ct.request.functionname', 'ct.request.username'],
+  gcp_auditlog: ['gcp.user', 'gcp.methodName', 'gcp.resourceName'],
+  github: ['github.user', 'github.type', 'github.action', 'github.repo', 'github.repo.name'],
+  okta: ['okta.actor.name', 'okta.evt.type', 'okta.target.user.name', 'okta.target.group.name', 'okta.target.app.alternateid'],
+};
+const SYSCALL_WHAT_FIELDS = ['proc.cmdline', 'proc.name', 'evt.type', 'fd.name', 'fs.path.name'] as const;
+
+function whatFieldsOf(source: string): readonly string[] {
+  return Object.hasOwn(WHAT_FIELDS, source) ? (WHAT_FIELDS[source] as readonly string[]) : SYSCALL_WHAT_FIELDS;
+}
+
+/** The values of the summary's fields, in the order of whatFieldsOf(source). */
+function whatInputs(a: Alert, names: readonly string[]): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  for (const n of names) out.push(fieldText(a.fields[n]));
+  return out;
+}
+
+/** True when the alert's summary fields hold the values `inputs` (so its one-line summary is the same). */
+function sameInputs(a: Alert, names: readonly string[], inputs: readonly (string | undefined)[]): boolean {
+  for (let i = 0; i < names.length; i++) if (fieldText(a.fields[names[i] as string]) !== inputs[i]) return false;
+  return true;
+}
+
+/** The one-line summary from a source's field values (empty when none of them is known). */
+function whatFromInputs(source: string, v: readonly (string | undefined)[]): string {
+  switch (source) {
+    case 'k8s_audit': {
+      const [user, verb, res, sub, ns, name, uri] = v;
+      const target = joinKnown([res && sub ? `${res}/${sub}` : res, name ? `${ns ? `${ns}/` : ''}${name}` : ns]);
+      return joinKnown([user, verb, target || uri]);
+    }
+    case 'aws_cloudtrail':
+      return joinKnown([v[0], v[1], v[2] ?? v[3] ?? v[4]]);
+    case 'gcp_auditlog':
+      return joinKnown([v[0], v[1], v[2]]);
+    case 'github': {
+      const [user, type, action, repo, repoName] = v;
+      return joinKnown([user, type && action ? `${type}.${action}` : (type ?? action), repo ?? repoName]);
+    }
+    case 'okta':
+      return joinKnown([v[0], v[1], v[2] ?? v[3] ?? v[4]]);
+    default: {
+      const [cmdline, name, evtType, fdName, fsPath] = v;
+      const proc = cmdline ?? name;
+      const fd = fdName ?? fsPath;
+      const io = fd ? joinKnown([evtType, fd]) : undefined;
+      return proc && io ? `${proc} → ${io}` : (proc ?? io ?? '');
+    }
+  }
+}
+
+/** True when whatFromInputs would return '' (known values are never empty: fieldText makes '' undefined). */
+function summaryEmpty(source: string, v: readonly (string | undefined)[]): boolean {
+  // For system calls the event type alone says nothing: a process or a file is needed.
+  if (!Object.hasOwn(WHAT_FIELDS, source)) return v[0] === undefined && v[1] === undefined && v[3] === undefined && v[4] === undefined;
+  for (const x of v) if (x !== undefined) return false;
+  return true;
+}
+
+/** The summary when no summary field is known: the output without its time and priority, else the rule. */
+function whatFallback(a: Alert): string {
+  const what = a.output ? a.output.replace(/^\S+: (Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) /i, '') : '';
+  return oneLine(what || a.rule);
 }
 
 /**
@@ -196,56 +227,13 @@ function joinKnown(parts: readonly (string | undefined)[]): string {
  * is involved; else the output text without its time and priority, else the rule name.
  */
 export function whatHappened(a: Alert): string {
-  const t = (name: string): string | undefined => fieldText(a.fields[name]);
-  let what = '';
-  switch (alertSource(a)) {
-    case 'k8s_audit': {
-      const res = t('ka.target.resource');
-      const sub = t('ka.target.subresource');
-      const ns = t('ka.target.namespace');
-      const name = t('ka.target.name');
-      const target = joinKnown([res && sub ? `${res}/${sub}` : res, name ? `${ns ? `${ns}/` : ''}${name}` : ns]);
-      what = joinKnown([t('ka.user.name'), t('ka.verb'), target || t('ka.uri')]);
-      break;
-    }
-    case 'aws_cloudtrail':
-      what = joinKnown([t('ct.user'), t('ct.name'), t('ct.request.name') ?? t('ct.request.functionname') ?? t('ct.request.username')]);
-      break;
-    case 'gcp_auditlog':
-      what = joinKnown([t('gcp.user'), t('gcp.methodName'), t('gcp.resourceName')]);
-      break;
-    case 'github': {
-      const type = t('github.type');
-      const action = t('github.action');
-      what = joinKnown([t('github.user'), type && action ? `${type}.${action}` : (type ?? action), t('github.repo') ?? t('github.repo.name')]);
-      break;
-    }
-    case 'okta':
-      what = joinKnown([t('okta.actor.name'), t('okta.evt.type'), t('okta.target.user.name') ?? t('okta.target.group.name') ?? t('okta.target.app.alternateid')]);
-      break;
-    default: {
-      const proc = t('proc.cmdline') ?? t('proc.name');
-      const fd = t('fd.name') ?? t('fs.path.name');
-      const io = fd ? joinKnown([t('evt.type'), fd]) : undefined;
-      what = proc && io ? `${proc} → ${io}` : (proc ?? io ?? '');
-    }
-  }
-  if (what === '' && a.output) what = a.output.replace(/^\S+: (Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) /i, '');
-  return oneLine(what || a.rule);
+  const source = alertSource(a);
+  const what = whatFromInputs(source, whatInputs(a, whatFieldsOf(source)));
+  return what === '' ? whatFallback(a) : oneLine(what);
 }
 
 function isRoot(a: Alert): boolean {
   return fieldText(a.fields['user.name']) === 'root' || fieldText(a.fields['user.uid']) === '0';
-}
-
-const PRIVILEGED_FIELDS = ['container.privileged', 'ka.req.pod.containers.privileged', 'ka.req.container.privileged'] as const;
-
-function isPrivileged(a: Alert): boolean {
-  for (const n of PRIVILEGED_FIELDS) {
-    const v = a.fields[n];
-    if (v === true || (v !== undefined && v !== false && fieldText(v)?.split(',').includes('true'))) return true;
-  }
-  return false;
 }
 
 /** When a tactic was first seen: stream time, then arrival, so that one alert's tactics tie. */
@@ -258,12 +246,20 @@ function before(x: Order, y: Order): boolean {
   return x.ms < y.ms || (x.ms === y.ms && x.seq < y.seq);
 }
 
+/**
+ * A timeline entry as it is built. Most entries of a long incident are pushed out of its tail again,
+ * so the one-line summary is not written per alert: the entry keeps the values it is made of (`inputs`,
+ * for `source`) and `what` is written when the incident is reported. `what` is set at once only when
+ * none of those values is known (the summary then comes from the output text).
+ */
 interface MutableEntry {
   time: string | undefined;
   lastTime: string | undefined;
   rule: string;
   priority: Priority;
-  what: string;
+  source: string;
+  inputs: (string | undefined)[];
+  what: string | undefined;
   count: number;
 }
 
@@ -361,7 +357,8 @@ function compact<T extends object>(o: T): T {
 }
 
 function freeze(e: MutableEntry): TimelineEntry {
-  return compact({ time: e.time, lastTime: e.lastTime, rule: e.rule, priority: e.priority, what: e.what, count: e.count });
+  const what = e.what ?? oneLine(whatFromInputs(e.source, e.inputs));
+  return compact({ time: e.time, lastTime: e.lastTime, rule: e.rule, priority: e.priority, what, count: e.count });
 }
 
 /** A closed incident: scored at once, turned into an Incident only if it makes the report. */
@@ -507,16 +504,21 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     return ms <= s.lastMs + windowMs && ms >= s.firstMs - windowMs;
   };
 
-  const timeline = (s: State, a: Alert): void => {
-    const what = whatHappened(a);
+  const timeline = (s: State, a: Alert, source: string): void => {
+    const names = whatFieldsOf(source);
     const last = s.tail.length > 0 ? s.tail[s.tail.length - 1] : s.head[s.head.length - 1];
-    if (last && last.rule === a.rule && last.what === what && last.priority === a.priority) {
-      last.count++;
-      if (a.time !== undefined) last.lastTime = a.time;
-      return;
+    // A repeat has the same rule, priority and summary: compared value by value, nothing is built.
+    if (last && last.rule === a.rule && last.priority === a.priority && last.source === source && sameInputs(a, names, last.inputs)) {
+      if (last.what === undefined || last.what === whatFallback(a)) {
+        last.count++;
+        if (a.time !== undefined) last.lastTime = a.time;
+        return;
+      }
     }
+    const inputs = whatInputs(a, names);
+    const what = summaryEmpty(source, inputs) ? whatFallback(a) : undefined;
     // One shape for every entry (no conditional spread): this runs once per alert.
-    const entry: MutableEntry = { time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, what, count: 1 };
+    const entry: MutableEntry = { time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs, what, count: 1 };
     if (s.head.length < INCIDENT_LIMITS.timelineHead) {
       s.head.push(entry);
       return;
@@ -538,8 +540,9 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
         nextSweepMs = ms + 1000;
         while (oldest && oldest.lastMs !== undefined && oldest.lastMs + windowMs < latestMs) retire(oldest);
       }
-      const workload = workloadOf(a);
-      const key = workloadKey(workload);
+      const place = placeOf(a);
+      const workload = place.workload;
+      const key = place.workloadKey;
       let s = open.get(key);
       if (s && !fits(s, ms)) {
         retire(s);
@@ -565,26 +568,29 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
         }
       }
       if (s.sources.length < 8 && !s.sources.includes(source)) s.sources.push(source);
-      s.host ??= contextValue(a, 'host');
-      s.namespace ??= contextValue(a, 'namespace');
-      s.pod ??= contextValue(a, 'pod');
-      s.container ??= contextValue(a, 'container');
-      s.image ??= contextValue(a, 'image');
+      s.host ??= place.host;
+      s.namespace ??= place.namespace;
+      s.pod ??= place.pod;
+      s.container ??= place.container;
+      s.image ??= place.image;
       const n = s.rules.get(a.rule);
       if (n !== undefined) s.rules.set(a.rule, n + 1);
       else if (s.rules.size < INCIDENT_LIMITS.rulesKept) s.rules.set(a.rule, 1);
       else s.otherRuleAlerts++;
-      const order: Order = { ms: ms ?? s.lastMs ?? 0, seq: s.alerts };
-      for (const m of e.match.entry?.mitre ?? []) {
-        const was = s.tactics.get(m.tactic);
-        if (!was || before(order, was)) s.tactics.set(m.tactic, order);
+      const mitre = e.match.entry?.mitre;
+      if (mitre !== undefined && mitre.length > 0) {
+        const order: Order = { ms: ms ?? s.lastMs ?? 0, seq: s.alerts };
+        for (const m of mitre) {
+          const was = s.tactics.get(m.tactic);
+          if (!was || before(order, was)) s.tactics.set(m.tactic, order);
+        }
       }
       if (isRoot(a)) s.root++;
-      if (isPrivileged(a)) s.privileged++;
+      if (place.privileged) s.privileged++;
       if (s.sensitiveNamespace === undefined) {
         // A container's or pod's namespace does not change (the one read above will do); a cloud or
         // Kubernetes principal acts across namespaces, so each of its alerts is read.
-        const ns = s.workload.kind === 'principal' || s.workload.kind === 'unknown' ? contextValue(a, 'namespace') : s.namespace;
+        const ns = s.workload.kind === 'principal' || s.workload.kind === 'unknown' ? place.namespace : s.namespace;
         if (ns !== undefined && sensitive.has(ns)) s.sensitiveNamespace = ns;
       }
       if (e.benign.length > 0) {
@@ -593,7 +599,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
           if (s.benignPatterns.length < INCIDENT_LIMITS.benignPatternsNamed && !s.benignPatterns.includes(b.pattern)) s.benignPatterns.push(b.pattern);
         }
       }
-      timeline(s, a);
+      timeline(s, a, source);
     },
     finish() {
       while (oldest) retire(oldest);

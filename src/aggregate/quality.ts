@@ -4,7 +4,7 @@ import { alertHost, fieldText } from '../alert/field-values.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import { normaliseRuleName } from '../kb/knowledge-base.js';
 import { alertSource } from '../kb/match-entry.js';
-import { workloadKey, workloadOf, type Workload } from './incidents.js';
+import { placeOf, type Workload } from '../alert/place.js';
 
 /** A workload that had alerts while detections may have been missing. */
 export interface WorkloadInWindow {
@@ -77,9 +77,17 @@ const DROP_RULE = normaliseRuleName('Falco internal: syscall event drop');
 export function isDropAlert(a: Alert): boolean {
   // Cheap first: only a rule that mentions drops can be the drop notice.
   if (!/drop/i.test(a.rule)) return false;
-  const rule = normaliseRuleName(a.rule);
-  return rule === DROP_RULE || (alertSource(a) === 'internal' && /\bdrop/.test(rule));
+  if (a.rule !== lastDropRule) {
+    lastDropRule = a.rule;
+    lastDropName = normaliseRuleName(a.rule);
+  }
+  return lastDropName === DROP_RULE || (alertSource(a) === 'internal' && /\bdrop/.test(lastDropName));
 }
+
+// Rules such as "Drop and execute new binary in container" mention drops too: their normalised
+// name is remembered, since a stream repeats the same rule.
+let lastDropRule = '';
+let lastDropName = '';
 
 const PRINCIPAL_FIELD: Readonly<Record<string, string>> = {
   k8s_audit: 'ka.user.name',
@@ -100,31 +108,45 @@ const PROCESS_FIELDS = ['proc.name', 'user.name'] as const;
  * system calls (without it a container cannot be told from the host) and the principal for audit and
  * cloud sources. Container and Kubernetes fields only count for a real container (not `host`).
  */
-export function lowConfidenceReasons(a: Alert): string[] {
+export function lowConfidenceReasons(a: Alert): readonly string[] {
   const f = a.fields;
-  const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(f, name);
-  const unknown = (name: string): boolean => has(name) && fieldText(f[name]) === undefined;
-  const out: string[] = [];
+  let out: string[] = NO_REASONS;
+  const note = (reason: string): void => {
+    if (out === NO_REASONS) out = [];
+    out.push(reason);
+  };
   const source = alertSource(a);
   if (source === 'syscall') {
-    const id = fieldText(f['container.id']);
-    if (!has('container.id')) out.push('container.id absent');
-    else if (id === undefined) out.push('container.id unknown');
+    const raw = f['container.id'];
+    const id = fieldText(raw);
+    if (raw === undefined && !Object.prototype.hasOwnProperty.call(f, 'container.id')) note('container.id absent');
+    else if (id === undefined) note('container.id unknown');
     if (id !== 'host') {
-      for (const name of CONTAINER_FIELDS) if (unknown(name)) out.push(`${name} unknown`);
+      for (const name of CONTAINER_FIELDS) if (isUnknown(f, name)) note(`${name} unknown`);
     }
     if (id !== undefined && id !== 'host') {
-      for (const name of K8S_FIELDS) if (unknown(name)) out.push(`${name} unknown`);
+      for (const name of K8S_FIELDS) if (isUnknown(f, name)) note(`${name} unknown`);
     }
-    for (const name of PROCESS_FIELDS) if (unknown(name)) out.push(`${name} unknown`);
+    for (const name of PROCESS_FIELDS) if (isUnknown(f, name)) note(`${name} unknown`);
     return out;
   }
   const principal = PRINCIPAL_FIELD[source];
   if (principal !== undefined) {
-    if (!has(principal)) out.push(`${principal} absent`);
-    else if (unknown(principal)) out.push(`${principal} unknown`);
+    if (f[principal] === undefined && !Object.prototype.hasOwnProperty.call(f, principal)) note(`${principal} absent`);
+    else if (isUnknown(f, principal)) note(`${principal} unknown`);
   }
   return out;
+}
+
+/** The answer for an alert with nothing to say: shared, never changed. */
+const NO_REASONS: string[] = [];
+
+/** A field the alert prints but whose value Falco did not know (null, `<NA>`, empty). */
+function isUnknown(f: Alert['fields'], name: string): boolean {
+  const v = f[name];
+  // Known values (the common case) answer without the own-property check.
+  if (v !== undefined && fieldText(v) !== undefined) return false;
+  return Object.prototype.hasOwnProperty.call(f, name) && fieldText(v) === undefined;
 }
 
 interface Win {
@@ -241,8 +263,22 @@ export function createQualityTracker(): QualityTracker {
   };
 
   const addAlert = (a: Alert, host: string, ms: number): void => {
-    const workload = workloadOf(a);
-    const r: Recent = { host, ms, key: workloadKey(workload), workload, win: undefined };
+    const place = placeOf(a);
+    // The ring's slots are reused: an alert's entry lives for 4,096 alerts, long enough that a new
+    // object per alert would outlive the young generation and be garbage in the old one.
+    let r: Recent;
+    if (recent.length < QUALITY_LIMITS.recentAlerts) {
+      r = { host, ms, key: place.workloadKey, workload: place.workload, win: undefined };
+      recent.push(r);
+    } else {
+      r = recent[recentNext] as Recent;
+      r.host = host;
+      r.ms = ms;
+      r.key = place.workloadKey;
+      r.workload = place.workload;
+      r.win = undefined;
+    }
+    recentNext = (recentNext + 1) % QUALITY_LIMITS.recentAlerts;
     const list = byHost.get(host);
     if (list && list.length > 0) {
       // Windows are disjoint and sorted by start: the only candidate is the last one starting by `ms`.
@@ -256,9 +292,6 @@ export function createQualityTracker(): QualityTracker {
       const w = list[lo] as Win;
       if (w.startMs <= ms && ms <= w.endMs) attribute(r, w);
     }
-    if (recent.length < QUALITY_LIMITS.recentAlerts) recent.push(r);
-    else recent[recentNext] = r;
-    recentNext = (recentNext + 1) % QUALITY_LIMITS.recentAlerts;
   };
 
   const countLow = (a: Alert): void => {

@@ -1,4 +1,5 @@
 // Bounded top-k value counting: exact while distinct values fit, approximate (lossy counting) after.
+import { detach } from '../detach.js';
 
 /** One counted value. */
 export interface Counted {
@@ -92,7 +93,7 @@ export function createTopK(capacity: number): TopK {
         if (prunes >= 4 && (sorted[sorted.length - 1] ?? 0) <= 1) unique = true;
       }
       lastCell = { n };
-      counts.set(value, lastCell);
+      counts.set(detach(value), lastCell);
     },
     top(k) {
       return [...counts]

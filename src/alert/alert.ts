@@ -1,7 +1,7 @@
 // The alert model and its validation: a fast check for good records, zod's messages for bad ones.
 import { createRequire } from 'node:module';
 import { buildAlertSchema, type AlertSchema } from './alert-schema.js';
-import { ExactNumber, checkShape, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-text.js';
+import { ExactNumber, checkShape, DEFAULT_JSON_LIMITS, type FieldsSeen, type JsonLimits } from './json-text.js';
 import { parsePriority, type Priority } from './priority.js';
 
 /** A value of an output field: Falco writes strings, numbers, booleans, null and arrays. */
@@ -108,21 +108,40 @@ function isStringArray(v: unknown): v is string[] {
 
 const EMPTY_FIELDS: Readonly<Record<string, FieldValue>> = Object.freeze(Object.create(null) as Record<string, FieldValue>);
 
-/** Builds the Alert from a record already known to be valid. */
-function build(rec: Record<string, unknown>, file: string, line: number, limits: JsonLimits): Alert | Reject {
+/** Builds the Alert from a record zod found valid (a Reject when it breaks a size limit). */
+function build(rec: Record<string, unknown>, file: string, line: number, limits: JsonLimits, seen: FieldsSeen | undefined): Alert | Reject {
+  const t = rec.time;
+  const when = typeof t === 'string' ? normaliseTime(t) : t && typeof t === 'object' ? timeFromObject(t as { seconds: number; nanos?: number }) : undefined;
+  return assemble(rec, parsePriority(rec.priority) as Priority, when, isStringArray(rec.tags) ? rec.tags : NO_TAGS, file, line, limits, seen);
+}
+
+/** The Alert from a record whose keys have the right types; checks the size limits on the way. */
+function assemble(
+  rec: Record<string, unknown>,
+  priority: Priority,
+  when: { time: string; timeMs: number } | undefined,
+  tags: readonly string[],
+  file: string,
+  line: number,
+  limits: JsonLimits,
+  seen: FieldsSeen | undefined,
+): Alert | Reject {
   let fields = EMPTY_FIELDS as Record<string, FieldValue>;
   const of = rec.output_fields;
   if (of && typeof of === 'object') {
-    let n = 0;
-    for (const k in of) {
-      n++;
-      const v = (of as Record<string, unknown>)[k];
-      if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
-        const p = checkShape(v, limits, 3);
-        if (p) return { file, line, reason: `output_fields.${k}: ${p}` };
+    // Parsing already counted the fields and saw whether any is an object; otherwise walk them here.
+    if (seen === undefined || seen.nested || seen.count > limits.maxMembers) {
+      let n = 0;
+      for (const k in of) {
+        n++;
+        const v = (of as Record<string, unknown>)[k];
+        if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
+          const p = checkShape(v, limits, 3);
+          if (p) return { file, line, reason: `output_fields.${k}: ${p}` };
+        }
       }
+      if (n > limits.maxMembers) return { file, line, reason: `output_fields: ${n} fields (limit ${limits.maxMembers})` };
     }
-    if (n > limits.maxMembers) return { file, line, reason: `output_fields: ${n} fields (limit ${limits.maxMembers})` };
     // The parsed object is used as it is, without its prototype: `__proto__` or `constructor`
     // from an alert are then plain keys, and no lookup can reach Object.prototype.
     fields = Object.setPrototypeOf(of, null) as Record<string, FieldValue>;
@@ -135,19 +154,17 @@ function build(rec: Record<string, unknown>, file: string, line: number, limits:
     if (extra === EMPTY_EXTRA) extra = Object.create(null) as Record<string, unknown>;
     extra[k] = rec[k];
   }
-  const t = rec.time;
-  const when = typeof t === 'string' ? normaliseTime(t) : t && typeof t === 'object' ? timeFromObject(t as { seconds: number; nanos?: number }) : undefined;
   const alert: Alert = {
     file,
     line,
     rule: rec.rule as string,
-    priority: parsePriority(rec.priority) as Priority,
+    priority,
     time: when?.time,
     timeMs: when?.timeMs,
     output: typeof rec.output === 'string' ? rec.output : undefined,
     fields,
     source: typeof rec.source === 'string' ? rec.source : undefined,
-    tags: isStringArray(rec.tags) ? rec.tags : [],
+    tags,
     hostname: typeof rec.hostname === 'string' ? rec.hostname : undefined,
     uuid: typeof rec.uuid === 'string' ? rec.uuid : undefined,
     extra,
@@ -157,34 +174,54 @@ function build(rec: Record<string, unknown>, file: string, line: number, limits:
 }
 
 const EMPTY_EXTRA: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
-/** The checks zod makes, written out for the common case; false means "ask zod". */
-function looksValid(rec: Record<string, unknown>): boolean {
-  if (typeof rec.rule !== 'string' || rec.rule.length === 0) return false;
-  if (parsePriority(rec.priority) === undefined) return false;
+function optionalString(v: unknown): boolean {
+  return v === undefined || typeof v === 'string';
+}
+
+/**
+ * The checks zod makes, written out for the common case, building the alert as it goes; undefined
+ * means "ask zod" (which then says what is wrong, or accepts what this check is too strict for).
+ */
+function fastAlert(rec: Record<string, unknown>, file: string, line: number, limits: JsonLimits, seen: FieldsSeen | undefined): Alert | Reject | undefined {
+  const rule = rec.rule;
+  if (typeof rule !== 'string' || rule.length === 0) return undefined;
+  const priority = parsePriority(rec.priority);
+  if (priority === undefined) return undefined;
   const t = rec.time;
-  if (t !== undefined && (typeof t !== 'string' || normaliseTime(t) === undefined)) return false;
-  for (const k of ['output', 'source', 'hostname', 'uuid'] as const) {
-    if (rec[k] !== undefined && typeof rec[k] !== 'string') return false;
+  let when: { time: string; timeMs: number } | undefined;
+  if (t !== undefined) {
+    if (typeof t !== 'string') return undefined;
+    when = normaliseTime(t);
+    if (when === undefined) return undefined;
   }
+  if (!optionalString(rec.output) || !optionalString(rec.source) || !optionalString(rec.hostname) || !optionalString(rec.uuid)) return undefined;
   const of = rec.output_fields;
-  if (of !== undefined && of !== null && (typeof of !== 'object' || Array.isArray(of))) return false;
-  if (rec.tags !== undefined && rec.tags !== null && !isStringArray(rec.tags)) return false;
-  return true;
+  if (of !== undefined && of !== null && (typeof of !== 'object' || Array.isArray(of))) return undefined;
+  const tags = rec.tags;
+  let known: readonly string[] = NO_TAGS;
+  if (tags !== undefined && tags !== null) {
+    if (!isStringArray(tags)) return undefined;
+    known = tags;
+  }
+  return assemble(rec, priority, when, known, file, line, limits, seen);
 }
 
 /**
  * Validates one parsed JSON record. Good records take the hand-written path; a record that fails it is
- * run through zod, whose issues become the reason (`field: expected ..., found ...`).
+ * run through zod, whose issues become the reason (`field: expected ..., found ...`). `seen` is what
+ * parseJsonText learned about output_fields, when the value came from it.
  */
-export function validateAlert(value: unknown, file: string, line: number, limits: JsonLimits = DEFAULT_JSON_LIMITS): Alert | Reject {
+export function validateAlert(value: unknown, file: string, line: number, limits: JsonLimits = DEFAULT_JSON_LIMITS, seen?: FieldsSeen): Alert | Reject {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { file, line, reason: `expected a JSON object (one alert), found ${describeFound(value)}` };
   }
   const rec = value as Record<string, unknown>;
-  if (looksValid(rec)) return build(rec, file, line, limits);
+  const fast = fastAlert(rec, file, line, limits, seen);
+  if (fast !== undefined) return fast;
   const parsed = alertSchema().safeParse(rec);
-  if (parsed.success) return build(rec, file, line, limits);
+  if (parsed.success) return build(rec, file, line, limits, seen);
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   const found = issue && issue.path.length > 0 && issue.code !== 'custom' && !/, got /.test(issue.message) ? `, found ${describeFound(issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], rec))}` : '';

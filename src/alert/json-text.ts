@@ -1,5 +1,6 @@
 // JSON text → value without silent changes: integers beyond 2^53 and overflowing numbers keep their digits.
 import { randomBytes } from 'node:crypto';
+import { detach } from '../detach.js';
 
 /** A JSON number kept as written because a JavaScript number would change it (2^53+, 1e400, -0). */
 export class ExactNumber {
@@ -107,8 +108,17 @@ function restore(value: unknown, budget: { left: number }): unknown {
   return value;
 }
 
+/**
+ * What parsing learned about `output_fields` on its way, so that validation need not walk it again:
+ * how many fields it has and whether any value is an object or array (whose shape must be checked).
+ */
+export interface FieldsSeen {
+  readonly count: number;
+  readonly nested: boolean;
+}
+
 /** The outcome of parsing one record's text. */
-export type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+export type JsonResult = { readonly ok: true; readonly value: unknown; readonly fields?: FieldsSeen } | { readonly ok: false; readonly reason: string };
 
 /** Describes where JSON.parse stopped, as "expected JSON, found ..." with a short excerpt. */
 function describeSyntaxError(text: string, err: Error): string {
@@ -152,7 +162,7 @@ function repairKeys(obj: Record<string, unknown>, keys: readonly string[], text:
     RAW_NUMBER.lastIndex = at + needle.length;
     const m = RAW_NUMBER.exec(text);
     if (!m || (Number(m[1]) !== v && !Number.isNaN(v))) return false;
-    obj[k] = new ExactNumber(m[1] as string);
+    obj[k] = new ExactNumber(detach(m[1] as string));
   }
   return true;
 }
@@ -206,14 +216,19 @@ export function parseJsonText(text: string): JsonResult {
       if (holdsObjects(v)) unique = false;
     }
   }
+  let seen: FieldsSeen | undefined;
   if (fine && fields) {
     // One pass over the fields: the common record has no suspicious number and stops here.
     let found: string[] | undefined;
+    let count = 0;
+    let nested = false;
     for (const k in fields) {
+      count++;
       const v = fields[k];
       if (typeof v === 'number') {
         if (suspicious(v)) (found ??= []).push(k);
       } else if (v !== null && typeof v === 'object') {
+        nested = true;
         if (hasSuspicious(v)) fine = false;
         if (holdsObjects(v)) unique = false;
       }
@@ -222,8 +237,10 @@ export function parseJsonText(text: string): JsonResult {
       for (const k of found) if (Object.prototype.hasOwnProperty.call(rec, k)) unique = false;
       fine = repairKeys(fields, found, text, unique);
     }
+    // Repaired numbers are ExactNumber objects, which need no shape check: `nested` stays as read.
+    seen = { count, nested };
   }
-  if (fine) return { ok: true, value };
+  if (fine) return seen === undefined ? { ok: true, value } : { ok: true, value, fields: seen };
   const careful = protectNumbers(text);
   return { ok: true, value: restore(JSON.parse(careful.text), { left: careful.marked }) };
 }

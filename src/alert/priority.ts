@@ -26,8 +26,10 @@ export function parsePriority(value: unknown): Priority | undefined {
 
 /** 0 for Emergency up to 7 for Debug: lower is more severe. */
 export function priorityRank(p: Priority): number {
-  return PRIORITIES.indexOf(p);
+  return RANK[p];
 }
+
+const RANK = Object.fromEntries(PRIORITIES.map((p, i) => [p, i])) as Readonly<Record<Priority, number>>;
 
 /** True when `p` is at or above `threshold` in severity. */
 export function atOrAbove(p: Priority, threshold: Priority): boolean {

@@ -57,11 +57,16 @@ function regexFor(source: string): RegExp {
 }
 
 /** The benign patterns of an entry that match the alert. */
-export function benignMatches(entry: KbEntry | undefined, alert: Alert): KbBenign[] {
-  if (!entry) return [];
+export function benignMatches(entry: KbEntry | undefined, alert: Alert): readonly KbBenign[] {
+  if (!entry || entry.benign.length === 0) return NO_BENIGN;
   const get = (name: string): string | undefined => lookupValue(alert, name);
-  return entry.benign.filter((b) => b.when.every((c) => conditionHolds(c, get)));
+  let out: KbBenign[] | undefined;
+  for (const b of entry.benign) if (b.when.every((c) => conditionHolds(c, get))) (out ??= []).push(b);
+  return out ?? NO_BENIGN;
 }
+
+/** The answer when no benign pattern matches: shared and frozen. */
+const NO_BENIGN: readonly KbBenign[] = Object.freeze([]);
 
 /** Enriches one alert with an already chosen match (matching is cached by the caller). */
 export function enrich(alert: Alert, match: Match): EnrichedAlert {
