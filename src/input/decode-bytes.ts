@@ -1,7 +1,6 @@
 // Turns the raw bytes of a source into UTF-8 text bytes: gunzips gzip and transcodes UTF-16, both sniffed from the first bytes.
 
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+// node:zlib is loaded by the first gzip source only: most runs read plain text and never need it.
 
 /** Compressed data that cannot be decoded; the splitter turns it into a reject, not a failure. */
 export class CorruptInputError extends Error {
@@ -69,6 +68,7 @@ function isZlibError(err: unknown): boolean {
 
 /** Streams through zlib; concatenated gzip members come out one after another. */
 async function* gunzip(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const [{ Readable, pipeline }, { createGunzip }] = await Promise.all([import('node:stream'), import('node:zlib')]);
   // Errors reach the loop below through the destroyed stream; the callback only keeps pipeline quiet.
   const out = pipeline(Readable.from(src, { objectMode: false }), createGunzip(), () => {});
   try {
