@@ -6,22 +6,31 @@ import type { Report } from '../aggregate/aggregate.js';
 import { renderMarkdown, type RenderOptions } from './markdown.js';
 
 /**
- * marked-terminal imports cli-highlight, and with it all of highlight.js (a quarter of a second), at
- * load time. Reports never highlight code (their code blocks hold commands with alert values), so the
- * CommonJS cache gets a no-op highlighter first and highlight.js is never loaded.
+ * Puts a stand-in for a CommonJS module into the require cache before anything loads it; imports of it,
+ * CommonJS or ESM, then get `exports` and the real module is never read. `from` is a module that
+ * depends on it, naming where its resolution starts.
  */
-function skipHighlighter(): void {
-  const require = createRequire(createRequire(import.meta.url).resolve('marked-terminal'));
-  const path = require.resolve('cli-highlight');
+function standIn(from: string[], name: string, exports: unknown): void {
+  let require = createRequire(import.meta.url);
+  for (const dep of from) require = createRequire(require.resolve(dep));
+  const path = require.resolve(name);
   if (require.cache[path]) return;
   const stub = new Module(path);
   stub.filename = path;
   stub.loaded = true;
-  stub.exports = { highlight: (code: string) => code, supportsLanguage: () => false };
+  stub.exports = exports;
   require.cache[path] = stub;
 }
 
-skipHighlighter();
+/*
+ * marked-terminal loads two things at import time that reports never use:
+ * - cli-highlight, and with it all of highlight.js (a quarter of a second): reports never highlight code
+ *   (their code blocks hold commands with alert values), so it gets a no-op highlighter;
+ * - node-emoji, which builds its tables from emojilib's 1,570 emoji (about 10 ms): markedTerminal gets
+ *   `emoji: false` below, so node-emoji is never asked, and its tables are built from an empty list.
+ */
+standIn(['marked-terminal'], 'cli-highlight', { highlight: (code: string) => code, supportsLanguage: () => false });
+standIn(['marked-terminal', 'node-emoji'], 'emojilib', { lib: {}, ordered: [], fitzpatrick_scale_modifiers: [] });
 const { markedTerminal } = await import('marked-terminal');
 
 /** Renders Markdown text for a terminal; values in it were made terminal-safe by the Markdown sink. */
@@ -34,6 +43,7 @@ export function markdownToTerminal(md: string, opts: RenderOptions): string {
       reflowText: true,
       tab: 2,
       showSectionPrefix: false,
+      // Never true: emojilib is a stand-in (see above).
       emoji: false,
       heading: chalk.bold.cyan,
       firstHeading: chalk.bold.magenta,
