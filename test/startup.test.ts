@@ -1,0 +1,118 @@
+// Start-up: each run loads only the modules its format and flags need (the built bin/, as users run it).
+// Every module the process loads is recorded, ESM through a loader hook and CommonJS from the require
+// cache at exit, so an eager import added anywhere on these paths fails here.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers.js';
+
+const BIN = join(ROOT, 'bin/falco-report.js');
+const DIR = mkdtempSync(join(tmpdir(), 'fr-startup-'));
+
+beforeAll(() => {
+  writeFileSync(
+    join(DIR, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.FR_TRACE, url + '\\n');
+  return next(url, context);
+}
+`,
+  );
+  writeFileSync(
+    join(DIR, 'register.mjs'),
+    `import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+register(${JSON.stringify(pathToFileURL(join(DIR, 'hooks.mjs')).href)});
+const require = createRequire(import.meta.url);
+process.on('exit', () => {
+  // Only modules that ran: the ESM loader also lists CommonJS files it merely scanned for exports.
+  const cjs = Object.entries(require.cache).filter(([, m]) => m && m.loaded).map(([path]) => 'file://' + path);
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'node:' + m.slice(13));
+  appendFileSync(process.env.FR_TRACE, [...cjs, ...builtins].join('\\n') + '\\n');
+});
+`,
+  );
+});
+
+/**
+ * Runs the built tool and returns what it loaded: `dist/...`, `npm:<package>` (and `npm:<package>/<file>`)
+ * and `node:<builtin>` names. A CommonJS stand-in (render/terminal.ts) counts as its package, loaded.
+ */
+function loaded(args: string[]): { code: number | null; modules: Set<string>; stdout: string } {
+  const trace = join(DIR, `trace-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(trace, '');
+  const env = { ...process.env, NO_COLOR: '1', FR_TRACE: trace } as NodeJS.ProcessEnv;
+  delete env.FORCE_COLOR;
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(DIR, 'register.mjs')).href, BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const modules = new Set<string>();
+  for (const url of readFileSync(trace, 'utf8').split('\n').filter(Boolean)) {
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(url);
+    if (pkg) modules.add(`npm:${pkg[1]}`).add(`npm:${pkg[1]}/${pkg[2]}`);
+    else if (url.startsWith('node:')) modules.add(url);
+    else {
+      const dist = /\/(dist\/.*)$/.exec(url);
+      if (dist) modules.add(dist[1] as string);
+    }
+  }
+  return { code: r.status, modules, stdout: r.stdout };
+}
+
+const REPORT = ['examples/seed-alert.json'];
+const HEAVY = ['npm:marked', 'npm:marked-terminal', 'npm:chalk', 'npm:cli-table3', 'npm:node-emoji', 'npm:yaml', 'npm:zod'];
+
+describe('start-up loads only what the run needs', () => {
+  it('the tracer sees what it should (else the checks below prove nothing)', () => {
+    const r = loaded([...REPORT, '--format', 'terminal']);
+    expect(r.code).toBe(0);
+    for (const m of ['dist/cli.js', 'dist/render/terminal.js', 'npm:commander', 'npm:marked', 'npm:marked-terminal', 'npm:cli-table3', 'node:fs']) expect(r.modules).toContain(m);
+  });
+
+  it('--format json: no Markdown, terminal, YAML or zod code, no filters, no live output, no YAML catalogue loader', () => {
+    const r = loaded([...REPORT, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ totals: { alerts: 1 } });
+    for (const m of [...HEAVY, 'dist/render/markdown.js', 'dist/render/terminal.js', 'dist/render/card.js', 'dist/filter/filters.js', 'dist/live.js', 'dist/kb/load-kb.js', 'dist/tune/render-exceptions.js', 'node:zlib']) {
+      expect(r.modules, m).not.toContain(m);
+    }
+  });
+
+  it('--format markdown: no marked, chalk, YAML or zod', () => {
+    const r = loaded([...REPORT, '--format', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.modules).toContain('dist/render/markdown.js');
+    for (const m of [...HEAVY, 'dist/render/terminal.js', 'dist/render/card.js', 'dist/kb/load-kb.js']) expect(r.modules, m).not.toContain(m);
+  });
+
+  it('--format terminal: marked-terminal without highlight.js or the emoji table, and no YAML or zod', () => {
+    const r = loaded([...REPORT, '--format', 'terminal']);
+    expect(r.code).toBe(0);
+    // cli-highlight and emojilib are stand-ins: what the real ones would load is absent.
+    expect(r.modules).toContain('npm:emojilib');
+    for (const m of ['npm:highlight.js', 'npm:emojilib/emojis.json', 'npm:yaml', 'npm:zod', 'dist/kb/load-kb.js']) expect(r.modules, m).not.toContain(m);
+  });
+
+  it('a usage error loads neither the pipeline nor any renderer', () => {
+    const r = loaded(['--bogus']);
+    expect(r.code).toBe(2);
+    for (const m of [...HEAVY, 'dist/run.js', 'dist/render/json.js', 'dist/render/markdown.js', 'dist/filter/filters.js', 'dist/aggregate/baseline.js']) expect(r.modules, m).not.toContain(m);
+  });
+
+  it('zod is loaded for a bad record, to say what is wrong with it', () => {
+    const bad = join(DIR, 'bad.json');
+    writeFileSync(bad, '{"rule": 1, "priority": "Notice", "output_fields": {}}\n');
+    const r = loaded([bad, '--format', 'json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ input: { rejected: 1 } });
+    expect(r.modules).toContain('npm:zod');
+  });
+
+  it('filters and live output are still loaded when asked for', () => {
+    const r = loaded([...REPORT, '--format', 'ndjson', '--rule', 'Detect*']);
+    expect(r.code).toBe(0);
+    for (const m of ['dist/filter/filters.js', 'dist/live.js']) expect(r.modules).toContain(m);
+  });
+});
