@@ -1,7 +1,8 @@
 // commander → options; the only file that reads argv and env or decides exit codes.
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 import type { Reject } from './alert/alert.js';
 import { atOrAbove, parsePriority, PRIORITIES, type Priority } from './alert/priority.js';
 import { TACTICS } from './alert/constants.js';
@@ -14,6 +15,11 @@ import type { FilterSpec } from './filter/filters.js';
 import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
 import { toolVersion, write, type Io } from './io.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
+
+// commander is CommonJS: required as such, start-up skips its ESM wrapper and Node's scan of its
+// exports for ESM (a few ms of every run). The classes are the same ones.
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
+type Command = Commander.Command;
 
 /** Warnings about rejected records printed one per line before they are only counted. */
 const WARN_LIMIT = 20;
