@@ -105,7 +105,7 @@ export const INCIDENT_LIMITS = {
   maxOpen: 10_000,
   keepTop: 200,
   rulesKept: 32,
-  timelineHead: 40,
+  timelineHead: 20,
   timelineTail: 10,
   whatLength: 160,
   benignPatternsNamed: 3,
@@ -417,7 +417,7 @@ function byRisk(x: Closed, y: Closed): number {
  * Input is expected in roughly the order Falco wrote it; an alert far out of order starts a new incident.
  * Memory is bounded: at most `maxOpen` open incidents (the least recently updated is closed to make
  * room, and open incidents whose window has passed are closed as the stream moves on), a timeline of
- * the first 40 and last 10 entries, at most 32 rules each, and the `keepTop` highest-risk closed incidents.
+ * the first 20 and last 10 entries, at most 32 rules each, and the `keepTop` highest-risk closed incidents.
  * Alerts from Falco itself (source `internal`) are data-quality notices, not incidents, and are skipped.
  */
 export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {

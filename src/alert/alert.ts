@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { buildAlertSchema, type AlertSchema } from './alert-schema.js';
 import { ExactNumber, checkShape, DEFAULT_JSON_LIMITS, type FieldsSeen, type JsonLimits } from './json-text.js';
 import { parsePriority, type Priority } from './priority.js';
+import { detach } from '../detach.js';
 
 /** A value of an output field: Falco writes strings, numbers, booleans, null and arrays. */
 export type FieldValue = string | number | boolean | null | ExactNumber | readonly FieldValue[] | { readonly [k: string]: FieldValue };
@@ -157,7 +158,7 @@ function assemble(
   const alert: Alert = {
     file,
     line,
-    rule: rec.rule as string,
+    rule: internRule(rec.rule as string),
     priority,
     time: when?.time,
     timeMs: when?.timeMs,
@@ -171,6 +172,21 @@ function assemble(
     fromText: false,
   };
   return alert;
+}
+
+/**
+ * One string per rule name: a stream repeats a few rules, and every tracker keys maps on the rule and
+ * keeps it in what it holds. The shared string is hashed once and stored once, instead of once per alert.
+ */
+const RULES_KEPT = 4096;
+const rules = new Map<string, string>();
+function internRule(rule: string): string {
+  const known = rules.get(rule);
+  if (known !== undefined) return known;
+  if (rules.size >= RULES_KEPT) rules.clear();
+  const own = detach(rule);
+  rules.set(own, own);
+  return own;
 }
 
 const EMPTY_EXTRA: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);

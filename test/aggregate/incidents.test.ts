@@ -242,9 +242,9 @@ describe('incident memory bounds', () => {
     expect(inc.timeline[0]).toMatchObject({ what: 'bash -il', count: 5, time: '2026-03-01T10:00:00.000000000Z', lastTime: '2026-03-01T10:00:00.004000000Z' });
     expect(inc.timeline[1]?.what).toBe('step 0');
     expect(inc.timeline.at(-1)?.what).toBe('step 199');
-    // The folded shell and steps 0–38 head the timeline, steps 190–199 end it: steps 39–189 are left out.
-    expect(inc.timeline[INCIDENT_LIMITS.timelineHead - 1]?.what).toBe('step 38');
-    expect(inc.timelineOmitted).toEqual({ at: INCIDENT_LIMITS.timelineHead, alerts: 151 });
+    // The folded shell and steps 0–18 head the timeline, steps 190–199 end it: steps 19–189 are left out.
+    expect(inc.timeline[INCIDENT_LIMITS.timelineHead - 1]?.what).toBe('step 18');
+    expect(inc.timelineOmitted).toEqual({ at: INCIDENT_LIMITS.timelineHead, alerts: 171 });
     expect(inc.timeline[INCIDENT_LIMITS.timelineHead]?.what).toBe('step 190');
     expect(inc.rules).toHaveLength(INCIDENT_LIMITS.rulesKept);
     expect(inc.rules.reduce((n, r) => n + r.count, 0) + inc.otherRuleAlerts).toBe(205);
