@@ -1,5 +1,5 @@
-// Falco's rules-file syntax for exceptions: comparison operators, known fields, value quoting, versions.
-import { FALCO_FIELDS } from '../kb/generated/falco-fields.js';
+// Falco's rules-file syntax for exceptions: comparison operators, value quoting, versions (known fields:
+// known-fields.ts, so that writing exceptions, as every Markdown report may, does not load Falco's field list).
 
 /** The comparison operators a KB entry may name for an exception (the KB schema's list). */
 export const EXCEPTION_COMPS = ['=', '!=', 'in', 'startswith', 'endswith', 'contains', 'pmatch', 'glob'] as const;
@@ -7,13 +7,6 @@ export type ExceptionComp = (typeof EXCEPTION_COMPS)[number];
 
 /** Operators whose right-hand side is a list of values: `in (a, b)`, `pmatch (/a, /b)`. */
 export const LIST_COMPS: ReadonlySet<string> = new Set(['in', 'pmatch', 'intersects']);
-
-const FIELD_NAMES: ReadonlySet<string> = new Set(FALCO_FIELDS.map(([name]) => name));
-
-/** True when Falco or one of its plugins defines the field; `proc.aname[2]` is checked as `proc.aname`. */
-export function fieldExists(name: string): boolean {
-  return FIELD_NAMES.has(name.replace(/\[[^\]]*\]$/, ''));
-}
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -8,7 +8,8 @@ import type { EnrichedAlert } from '../enrich/enrich.js';
 import { alertSource } from '../kb/match-entry.js';
 import { TACTICS } from '../alert/constants.js';
 import { compare } from './compare.js';
-import { fieldExists, LIST_COMPS, unrepresentable, type ExceptionComp } from './falco-syntax.js';
+import { LIST_COMPS, unrepresentable, type ExceptionComp } from './falco-syntax.js';
+import { fieldExists } from './known-fields.js';
 
 /** An ATT&CK tactic short name (`execution`, `credential-access`, ...). */
 export type Tactic = (typeof TACTICS)[number];
