@@ -9,7 +9,7 @@ import { createIncidentTracker, DEFAULT_INCIDENT_WINDOW_MS } from './aggregate/i
 import { createQualityTracker } from './aggregate/quality.js';
 import type { TuneResult } from './tune/suggest.js';
 import { enrich, type EnrichedAlert } from './enrich/enrich.js';
-import { readRecords } from './input/read-records.js';
+import { readRecordBatches } from './input/read-records.js';
 import type { PivotKey } from './aggregate/pivot.js';
 import type { AlertFilter } from './filter/filters.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
@@ -61,35 +61,37 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
   const incidents = createIncidentTracker({ windowMs: opts.incidentWindowMs ?? DEFAULT_INCIDENT_WINDOW_MS });
   const quality = createQualityTracker();
   const signatures = createSignatureTracker();
-  const records = readRecords(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
+  const batches = readRecordBatches(opts.sources, { maxRecordBytes: opts.maxRecordBytes, follow: opts.follow ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(hooks.onBytes ? { onBytes: hooks.onBytes } : {}) }, stdin);
   // The reader itself ends at once when the signal aborts, even in the middle of a silent pipe.
   const hide = opts.redact ? opts.redact.text : (s: string): string => s;
-  for await (const rec of records) {
-    if (opts.signal?.aborted) break;
-    if (rec.kind === 'reject') {
-      const r = { file: rec.file, line: rec.line, reason: hide(rec.reason) };
-      agg.addReject(r);
-      hooks.onReject?.(r);
-      continue;
-    }
-    const out = toAlert(rec);
-    if (out === undefined) {
-      agg.addSkipped({ file: rec.file, line: rec.line, text: hide(rec.text) });
-    } else if (isReject(out)) {
-      // A reason quotes what it found, which may be a secret: it is masked like any alert value.
-      const r = opts.redact ? { ...out, reason: hide(out.reason) } : out;
-      agg.addReject(r);
-      hooks.onReject?.(r);
-    } else if ((opts.minPriority && !atOrAbove(out.priority, opts.minPriority)) || (opts.filter?.active && !opts.filter.test(out))) {
-      agg.addFiltered();
-    } else {
-      const e = enrich(opts.redact ? opts.redact.alert(out) : out, match(out));
-      agg.addAlert(e);
-      incidents.add(e);
-      quality.add(e);
-      signatures.add(e);
-      opts.tuning?.add(e);
-      hooks.onAlert?.(e);
+  reading: for await (const batch of batches) {
+    for (const rec of batch) {
+      if (opts.signal?.aborted) break reading;
+      if (rec.kind === 'reject') {
+        const r = { file: rec.file, line: rec.line, reason: hide(rec.reason) };
+        agg.addReject(r);
+        hooks.onReject?.(r);
+        continue;
+      }
+      const out = toAlert(rec);
+      if (out === undefined) {
+        agg.addSkipped({ file: rec.file, line: rec.line, text: hide(rec.text) });
+      } else if (isReject(out)) {
+        // A reason quotes what it found, which may be a secret: it is masked like any alert value.
+        const r = opts.redact ? { ...out, reason: hide(out.reason) } : out;
+        agg.addReject(r);
+        hooks.onReject?.(r);
+      } else if ((opts.minPriority && !atOrAbove(out.priority, opts.minPriority)) || (opts.filter?.active && !opts.filter.test(out))) {
+        agg.addFiltered();
+      } else {
+        const e = enrich(opts.redact ? opts.redact.alert(out) : out, match(out));
+        agg.addAlert(e);
+        incidents.add(e);
+        quality.add(e);
+        signatures.add(e);
+        opts.tuning?.add(e);
+        hooks.onAlert?.(e);
+      }
     }
   }
   const fold = agg.finish();

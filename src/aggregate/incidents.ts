@@ -287,6 +287,9 @@ interface State {
   rules: Map<string, number>;
   otherRuleAlerts: number;
   tactics: Map<Tactic, Order>;
+  /** The KB entry whose tactics were last recorded, and the time they were recorded at. */
+  tacticsEntry: object | undefined;
+  tacticsMs: number;
   root: number;
   privileged: number;
   sensitiveNamespace?: string;
@@ -485,6 +488,8 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       rules: new Map(),
       otherRuleAlerts: 0,
       tactics: new Map(),
+      tacticsEntry: undefined,
+      tacticsMs: 0,
       root: 0,
       privileged: 0,
       sensitiveNamespace: undefined,
@@ -578,8 +583,12 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       else if (s.rules.size < INCIDENT_LIMITS.rulesKept) s.rules.set(a.rule, 1);
       else s.otherRuleAlerts++;
       const mitre = e.match.entry?.mitre;
-      if (mitre !== undefined && mitre.length > 0) {
-        const order: Order = { ms: ms ?? s.lastMs ?? 0, seq: s.alerts };
+      const orderMs = ms ?? s.lastMs ?? 0;
+      // The same entry as the incident's last alert, no earlier in time: its tactics are all seen already.
+      if (mitre !== undefined && mitre.length > 0 && !(e.match.entry === s.tacticsEntry && orderMs >= s.tacticsMs)) {
+        s.tacticsEntry = e.match.entry;
+        s.tacticsMs = orderMs;
+        const order: Order = { ms: orderMs, seq: s.alerts };
         for (const m of mitre) {
           const was = s.tactics.get(m.tactic);
           if (!was || before(order, was)) s.tactics.set(m.tactic, order);

@@ -110,36 +110,32 @@ const PROCESS_FIELDS = ['proc.name', 'user.name'] as const;
  */
 export function lowConfidenceReasons(a: Alert): readonly string[] {
   const f = a.fields;
-  let out: string[] = NO_REASONS;
-  const note = (reason: string): void => {
-    if (out === NO_REASONS) out = [];
-    out.push(reason);
-  };
+  let out: string[] | undefined;
   const source = alertSource(a);
   if (source === 'syscall') {
     const raw = f['container.id'];
     const id = fieldText(raw);
-    if (raw === undefined && !Object.prototype.hasOwnProperty.call(f, 'container.id')) note('container.id absent');
-    else if (id === undefined) note('container.id unknown');
+    if (raw === undefined && !Object.prototype.hasOwnProperty.call(f, 'container.id')) (out ??= []).push('container.id absent');
+    else if (id === undefined) (out ??= []).push('container.id unknown');
     if (id !== 'host') {
-      for (const name of CONTAINER_FIELDS) if (isUnknown(f, name)) note(`${name} unknown`);
+      for (const name of CONTAINER_FIELDS) if (isUnknown(f, name)) (out ??= []).push(`${name} unknown`);
     }
     if (id !== undefined && id !== 'host') {
-      for (const name of K8S_FIELDS) if (isUnknown(f, name)) note(`${name} unknown`);
+      for (const name of K8S_FIELDS) if (isUnknown(f, name)) (out ??= []).push(`${name} unknown`);
     }
-    for (const name of PROCESS_FIELDS) if (isUnknown(f, name)) note(`${name} unknown`);
-    return out;
+    for (const name of PROCESS_FIELDS) if (isUnknown(f, name)) (out ??= []).push(`${name} unknown`);
+    return out ?? NO_REASONS;
   }
   const principal = PRINCIPAL_FIELD[source];
   if (principal !== undefined) {
-    if (f[principal] === undefined && !Object.prototype.hasOwnProperty.call(f, principal)) note(`${principal} absent`);
-    else if (isUnknown(f, principal)) note(`${principal} unknown`);
+    if (f[principal] === undefined && !Object.prototype.hasOwnProperty.call(f, principal)) (out ??= []).push(`${principal} absent`);
+    else if (isUnknown(f, principal)) (out ??= []).push(`${principal} unknown`);
   }
-  return out;
+  return out ?? NO_REASONS;
 }
 
 /** The answer for an alert with nothing to say: shared, never changed. */
-const NO_REASONS: string[] = [];
+const NO_REASONS: readonly string[] = Object.freeze([]);
 
 /** A field the alert prints but whose value Falco did not know (null, `<NA>`, empty). */
 function isUnknown(f: Alert['fields'], name: string): boolean {

@@ -48,19 +48,34 @@ const UTC_NANOS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z$/;
 let lastSecond = '';
 let lastSecondMs = 0;
 
+/**
+ * The milliseconds of a time already in the form Falco writes (`...T13:40:44.385152581Z`), else
+ * undefined. Alerts arrive in time order, so the seconds part repeats: it is parsed once per second.
+ */
+function utcNanosMs(text: string): number | undefined {
+  if (text.length !== 30 || text.charCodeAt(29) !== 90 /* Z */ || text.charCodeAt(19) !== 46 /* . */) return undefined;
+  const known = lastSecond !== '' && text.startsWith(lastSecond);
+  if (known) {
+    NANOS_TAIL.lastIndex = 19;
+    if (!NANOS_TAIL.test(text)) return undefined;
+  } else {
+    if (!UTC_NANOS.test(text)) return undefined;
+    const second = text.slice(0, 19);
+    const ms = Date.parse(`${second}Z`);
+    if (Number.isNaN(ms)) return undefined;
+    lastSecond = second;
+    lastSecondMs = ms;
+  }
+  return lastSecondMs + (text.charCodeAt(20) - 48) * 100 + (text.charCodeAt(21) - 48) * 10 + (text.charCodeAt(22) - 48);
+}
+
+/** The fraction and zone of the UTC form, checked from offset 19 when the seconds before it are known good. */
+const NANOS_TAIL = /\.\d{9}Z$/y;
+
 /** Normalises an RFC 3339 time to UTC with nanoseconds; undefined when it is not one. */
 export function normaliseTime(text: string): { time: string; timeMs: number } | undefined {
-  if (text.length === 30 && text.charCodeAt(29) === 90 /* Z */ && text.charCodeAt(19) === 46 /* . */ && UTC_NANOS.test(text)) {
-    // Alerts arrive in time order, so the seconds part repeats: parse it once per second.
-    const second = text.slice(0, 19);
-    if (second !== lastSecond) {
-      const ms = Date.parse(`${second}Z`);
-      if (Number.isNaN(ms)) return undefined;
-      lastSecond = second;
-      lastSecondMs = ms;
-    }
-    return { time: text, timeMs: lastSecondMs + Number(text.slice(20, 23)) };
-  }
+  const ms = utcNanosMs(text);
+  if (ms !== undefined) return { time: text, timeMs: ms };
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const zone = m[4] === 'z' ? 'Z' : (m[4] as string).replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');

@@ -20,9 +20,8 @@ export interface FilledStep {
   readonly command: FilledCommand;
 }
 
-/** Tests one condition; a condition on a field the alert lacks is false (except `missing`). */
-export function conditionHolds(cond: KbCondition, get: (name: string) => string | undefined): boolean {
-  const v = get(cond.field);
+/** Tests one condition against the value of its field; a field the alert lacks is false (except `missing`). */
+export function conditionHolds(cond: KbCondition, v: string | undefined): boolean {
   if (cond.op === 'missing') return v === undefined;
   if (v === undefined) return false;
   const want = cond.value;
@@ -59,10 +58,19 @@ function regexFor(source: string): RegExp {
 /** The benign patterns of an entry that match the alert. */
 export function benignMatches(entry: KbEntry | undefined, alert: Alert): readonly KbBenign[] {
   if (!entry || entry.benign.length === 0) return NO_BENIGN;
-  const get = (name: string): string | undefined => lookupValue(alert, name);
   let out: KbBenign[] | undefined;
-  for (const b of entry.benign) if (b.when.every((c) => conditionHolds(c, get))) (out ??= []).push(b);
+  for (const b of entry.benign) if (allHold(b.when, alert)) (out ??= []).push(b);
   return out ?? NO_BENIGN;
+}
+
+function allHold(conds: readonly KbCondition[], alert: Alert): boolean {
+  for (const c of conds) if (!conditionOn(c, alert)) return false;
+  return true;
+}
+
+/** conditionHolds on an alert's own values, without a closure per alert. */
+function conditionOn(cond: KbCondition, alert: Alert): boolean {
+  return conditionHolds(cond, lookupValue(alert, cond.field));
 }
 
 /** The answer when no benign pattern matches: shared and frozen. */
