@@ -198,7 +198,7 @@ interface Cached {
 }
 
 /** Containers remembered at once; past this the cache starts again (it only saves work). */
-const PLACES_KEPT = 16_384;
+export const PLACES_KEPT = 16_384;
 const places = new Map<string, Cached>();
 
 function sameInputs(c: Cached, a: Alert): boolean {
@@ -231,7 +231,7 @@ export function placeOf(a: Alert): Place {
 }
 
 /** Actors remembered by process, then user; past this the cache starts again. */
-const ACTORS_KEPT = 16_384;
+export const ACTORS_KEPT = 16_384;
 const actors = new Map<string, Map<string, Actor>>();
 let actorCount = 0;
 let lastActorAlert: Alert | undefined;
@@ -264,4 +264,9 @@ export function actorOf(a: Alert): Actor {
   lastActorAlert = a;
   lastActor = actor;
   return actor;
+}
+
+/** How many places and actors the caches hold now (for the tests of their bounds). */
+export function cachedCounts(): { readonly places: number; readonly actors: number } {
+  return { places: places.size, actors: actorCount };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAggregator } from '../../src/aggregate/aggregate.js';
 import { createSignatureTracker } from '../../src/aggregate/baseline.js';
 import { createIncidentTracker } from '../../src/aggregate/incidents.js';
-import { actorOf, comboKey, placeOf, splitCombo } from '../../src/alert/place.js';
+import { ACTORS_KEPT, actorOf, cachedCounts, comboKey, PLACES_KEPT, placeOf, splitCombo } from '../../src/alert/place.js';
 import { detach } from '../../src/detach.js';
 import { enrich } from '../../src/enrich/enrich.js';
 import type { Match } from '../../src/kb/match-entry.js';
@@ -82,6 +82,26 @@ describe('actors', () => {
   it('combination keys read back exactly, whatever the values hold', () => {
     const values = ['a\u0000b', '"quoted"', '\u0001x', undefined, '', 'plain'];
     expect(splitCombo(comboKey(values))).toEqual(values);
+  });
+});
+
+describe('the caches of places and actors', () => {
+  it('stay bounded however many containers and actors a stream has, and still answer right', () => {
+    const n = Math.max(PLACES_KEPT, ACTORS_KEPT) * 2 + 10;
+    for (let i = 0; i < n; i++) {
+      const a = shell({ 'container.id': `c${i.toString(16).padStart(11, '0')}`, 'k8s.pod.name': `pod-${i}`, 'proc.name': `p${i}` });
+      const { places, actors } = cachedCounts();
+      expect(places).toBeLessThanOrEqual(PLACES_KEPT);
+      expect(actors).toBeLessThanOrEqual(ACTORS_KEPT);
+      if (i % 997 === 0) {
+        expect(placeOf(a).pod).toBe(`pod-${i}`);
+        expect(actorOf(a).process).toBe(`p${i}`);
+      } else {
+        placeOf(a);
+        actorOf(a);
+      }
+    }
+    expect(cachedCounts().places).toBeGreaterThan(0);
   });
 });
 
