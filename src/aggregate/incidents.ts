@@ -173,9 +173,10 @@ function whatInputs(a: Alert, names: readonly string[]): (string | undefined)[] 
   return out;
 }
 
-/** True when the alert's summary fields hold the values `inputs` (so its one-line summary is the same). */
-function sameInputs(a: Alert, names: readonly string[], inputs: readonly (string | undefined)[]): boolean {
-  for (let i = 0; i < names.length; i++) if (fieldText(a.fields[names[i] as string]) !== inputs[i]) return false;
+/** True when two lists of summary values are equal, value by value. */
+function sameValues(x: readonly (string | undefined)[], y: readonly (string | undefined)[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
 
@@ -509,18 +510,23 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     return ms <= s.lastMs + windowMs && ms >= s.firstMs - windowMs;
   };
 
+  // The summary values of the alert at hand, read once into this scratch array and copied only
+  // when they start a new entry.
+  const scratch: (string | undefined)[] = [];
   const timeline = (s: State, a: Alert, source: string): void => {
     const names = whatFieldsOf(source);
+    scratch.length = names.length;
+    for (let i = 0; i < names.length; i++) scratch[i] = fieldText(a.fields[names[i] as string]);
     const last = s.tail.length > 0 ? s.tail[s.tail.length - 1] : s.head[s.head.length - 1];
     // A repeat has the same rule, priority and summary: compared value by value, nothing is built.
-    if (last && last.rule === a.rule && last.priority === a.priority && last.source === source && sameInputs(a, names, last.inputs)) {
+    if (last && last.rule === a.rule && last.priority === a.priority && last.source === source && sameValues(scratch, last.inputs)) {
       if (last.what === undefined || last.what === whatFallback(a)) {
         last.count++;
         if (a.time !== undefined) last.lastTime = a.time;
         return;
       }
     }
-    const inputs = whatInputs(a, names);
+    const inputs = scratch.slice();
     const what = summaryEmpty(source, inputs) ? whatFallback(a) : undefined;
     // One shape for every entry (no conditional spread): this runs once per alert.
     const entry: MutableEntry = { time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs, what, count: 1 };

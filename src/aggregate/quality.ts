@@ -1,6 +1,6 @@
 // Data quality: windows in which Falco dropped events, and alerts whose key context is unknown.
 import type { Alert } from '../alert/alert.js';
-import { alertHost, fieldText } from '../alert/field-values.js';
+import { fieldText } from '../alert/field-values.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
 import { normaliseRuleName } from '../kb/knowledge-base.js';
 import { alertSource } from '../kb/match-entry.js';
@@ -307,7 +307,8 @@ export function createQualityTracker(): QualityTracker {
   return {
     add(e) {
       const a = e.alert;
-      const host = alertHost(a) ?? '';
+      // The Place's host is one string for all alerts of a container, hashed once for byHost.
+      const host = placeOf(a).host ?? '';
       if (isDropAlert(a)) {
         if (a.timeMs === undefined) dropsWithoutTime++;
         else addDrop(a, host, a.timeMs);
