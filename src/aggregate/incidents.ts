@@ -173,6 +173,9 @@ function whatInputs(a: Alert, names: readonly string[]): (string | undefined)[] 
   return out;
 }
 
+/** The values of a head entry, which keeps its summary line instead. */
+const NO_INPUTS: readonly (string | undefined)[] = Object.freeze([]);
+
 /** True when two lists of summary values are equal, value by value. */
 function sameValues(x: readonly (string | undefined)[], y: readonly (string | undefined)[]): boolean {
   if (x.length !== y.length) return false;
@@ -259,7 +262,7 @@ interface MutableEntry {
   rule: string;
   priority: Priority;
   source: string;
-  inputs: (string | undefined)[];
+  inputs: readonly (string | undefined)[];
   what: string | undefined;
   count: number;
 }
@@ -517,24 +520,29 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     const names = whatFieldsOf(source);
     scratch.length = names.length;
     for (let i = 0; i < names.length; i++) scratch[i] = fieldText(a.fields[names[i] as string]);
-    const last = s.tail.length > 0 ? s.tail[s.tail.length - 1] : s.head[s.head.length - 1];
-    // A repeat has the same rule, priority and summary: compared value by value, nothing is built.
-    if (last && last.rule === a.rule && last.priority === a.priority && last.source === source && sameValues(scratch, last.inputs)) {
-      if (last.what === undefined || last.what === whatFallback(a)) {
+    const inHead = s.tail.length === 0;
+    const last = inHead ? s.head[s.head.length - 1] : s.tail[s.tail.length - 1];
+    // Head entries stay for the incident's life, so they keep the summary line (one string) rather than
+    // the values it is made of; a repeat of one is recognised by that line. Tail entries come and go:
+    // they keep the values, and a repeat is recognised value by value, with nothing built.
+    let what: string | undefined;
+    if (last && last.rule === a.rule && last.priority === a.priority && last.source === source) {
+      if (inHead) what = summaryEmpty(source, scratch) ? whatFallback(a) : oneLine(whatFromInputs(source, scratch));
+      const repeat = inHead ? last.what === what : sameValues(scratch, last.inputs) && (last.what === undefined || last.what === whatFallback(a));
+      if (repeat) {
         last.count++;
         if (a.time !== undefined) last.lastTime = a.time;
         return;
       }
     }
-    const inputs = scratch.slice();
-    const what = summaryEmpty(source, inputs) ? whatFallback(a) : undefined;
-    // One shape for every entry (no conditional spread): this runs once per alert.
-    const entry: MutableEntry = { time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs, what, count: 1 };
     if (s.head.length < INCIDENT_LIMITS.timelineHead) {
-      s.head.push(entry);
+      what ??= summaryEmpty(source, scratch) ? whatFallback(a) : oneLine(whatFromInputs(source, scratch));
+      s.head.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: NO_INPUTS, what, count: 1 });
       return;
     }
-    s.tail.push(entry);
+    const inputs = scratch.slice();
+    // One shape for every entry (no conditional spread): this runs once per alert.
+    s.tail.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs, what: summaryEmpty(source, inputs) ? whatFallback(a) : undefined, count: 1 });
     if (s.tail.length > INCIDENT_LIMITS.timelineTail) s.omitted += (s.tail.shift() as MutableEntry).count;
   };
 
