@@ -486,8 +486,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return state.code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version exit 0; every usage error is 2, never commander's 1.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+      // Help that was asked for and the version exit 0; every usage error is 2, never commander's 1 (a
+      // command given without its subcommand, `kb` alone, prints help as an error: exit code 1 from commander).
+      const asked = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      return asked && err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof KbError) {
       for (const p of err.problems) io.stderr.write(`falco-report: ${formatProblem(p)}\n`);

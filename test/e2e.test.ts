@@ -127,6 +127,16 @@ describe('exit paths', () => {
     const v = run(['--version']);
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toBe(VERSION);
+    const hk = run(['help', 'kb']);
+    expect(hk.code).toBe(0);
+    expect(hk.stdout).toContain('Usage: falco-report kb');
+  });
+  it('a command without its subcommand is a usage error: the help on stderr, exit 2', () => {
+    const r = run(['kb']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: falco-report kb');
+    expect(r.stderr).toContain('coverage');
   });
 });
 
