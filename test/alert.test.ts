@@ -77,6 +77,18 @@ describe('times', () => {
     expect(normaliseTime('2020-03-03T18:50:03+01:00')?.time).toBe('2020-03-03T17:50:03.000000000Z');
     expect(normaliseTime('yesterday')).toBeUndefined();
   });
+  it("reads Falco's own form from the second it shares with the time before, and still checks the rest", () => {
+    const base = Date.parse('2026-11-27T13:40:44Z');
+    expect(normaliseTime('2026-11-27T13:40:44.000000001Z')).toEqual({ time: '2026-11-27T13:40:44.000000001Z', timeMs: base });
+    // Same second as the time before: the fraction and the zone are still checked.
+    expect(normaliseTime('2026-11-27T13:40:44.999999999Z')).toEqual({ time: '2026-11-27T13:40:44.999999999Z', timeMs: base + 999 });
+    expect(normaliseTime('2026-11-27T13:40:44.12345678xZ')).toBeUndefined();
+    expect(normaliseTime('2026-11-27T13:40:44.123456789Y')).toBeUndefined();
+    // A new second is parsed, and an impossible one is refused.
+    expect(normaliseTime('2026-11-27T13:40:45.250000000Z')?.timeMs).toBe(base + 1250);
+    expect(normaliseTime('2026-11-27T25:40:45.250000000Z')).toBeUndefined();
+    expect(normaliseTime('2026-11-27T13:40:45.250000000Z')?.timeMs).toBe(base + 1250);
+  });
   it('reads the gRPC {seconds, nanos} form', () => {
     const a = alertFrom({ rule: 'r', priority: 4, time: { seconds: 1570094449, nanos: 620298462 } });
     expect(a.time).toBe('2019-10-03T09:20:49.620298462Z');
