@@ -24,8 +24,3 @@ export function contextValue(alert: Alert, key: ContextKey): string | undefined 
       return placeOf(alert)[key];
   }
 }
-
-/** All dimensions of an alert at once, in CONTEXT_KEYS order (undefined where unknown). */
-export function contextOf(alert: Alert): (string | undefined)[] {
-  return CONTEXT_KEYS.map((k) => contextValue(alert, k));
-}
