@@ -166,11 +166,11 @@ function whatFieldsOf(source: string): readonly string[] {
   return Object.hasOwn(WHAT_FIELDS, source) ? (WHAT_FIELDS[source] as readonly string[]) : SYSCALL_WHAT_FIELDS;
 }
 
-/** The values of the summary's fields, in the order of whatFieldsOf(source). */
-function whatInputs(a: Alert, names: readonly string[]): (string | undefined)[] {
-  const out: (string | undefined)[] = [];
-  for (const n of names) out.push(fieldText(a.fields[n]));
-  return out;
+/** Reads the values of the summary's fields `names` (whatFieldsOf(source)) into `into`, in order. */
+function readInputs(a: Alert, names: readonly string[], into: (string | undefined)[]): (string | undefined)[] {
+  into.length = names.length;
+  for (let i = 0; i < names.length; i++) into[i] = fieldText(a.fields[names[i] as string]);
+  return into;
 }
 
 /** The values of a head entry, which keeps its summary line instead. */
@@ -215,8 +215,14 @@ function whatFromInputs(source: string, v: readonly (string | undefined)[]): str
 function summaryEmpty(source: string, v: readonly (string | undefined)[]): boolean {
   // For system calls the event type alone says nothing: a process or a file is needed.
   if (!Object.hasOwn(WHAT_FIELDS, source)) return v[0] === undefined && v[1] === undefined && v[3] === undefined && v[4] === undefined;
-  for (const x of v) if (x !== undefined) return false;
+  // An audited subresource says nothing without its resource.
+  for (let i = 0; i < v.length; i++) if (v[i] !== undefined && !(source === 'k8s_audit' && i === 3)) return false;
   return true;
+}
+
+/** The one-line summary of an alert from its summary values: built from them, else the fallback. */
+function summaryLine(a: Alert, source: string, inputs: readonly (string | undefined)[]): string {
+  return summaryEmpty(source, inputs) ? whatFallback(a) : oneLine(whatFromInputs(source, inputs));
 }
 
 /** The summary when no summary field is known: the output without its time and priority, else the rule. */
@@ -232,8 +238,7 @@ function whatFallback(a: Alert): string {
  */
 export function whatHappened(a: Alert): string {
   const source = alertSource(a);
-  const what = whatFromInputs(source, whatInputs(a, whatFieldsOf(source)));
-  return what === '' ? whatFallback(a) : oneLine(what);
+  return summaryLine(a, source, readInputs(a, whatFieldsOf(source), []));
 }
 
 function isRoot(a: Alert): boolean {
@@ -517,9 +522,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
   // when they start a new entry.
   const scratch: (string | undefined)[] = [];
   const timeline = (s: State, a: Alert, source: string): void => {
-    const names = whatFieldsOf(source);
-    scratch.length = names.length;
-    for (let i = 0; i < names.length; i++) scratch[i] = fieldText(a.fields[names[i] as string]);
+    readInputs(a, whatFieldsOf(source), scratch);
     const inHead = s.tail.length === 0;
     const last = inHead ? s.head[s.head.length - 1] : s.tail[s.tail.length - 1];
     // Head entries stay for the incident's life, so they keep the summary line (one string) rather than
@@ -527,7 +530,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     // they keep the values, and a repeat is recognised value by value, with nothing built.
     let what: string | undefined;
     if (last && last.rule === a.rule && last.priority === a.priority && last.source === source) {
-      if (inHead) what = summaryEmpty(source, scratch) ? whatFallback(a) : oneLine(whatFromInputs(source, scratch));
+      if (inHead) what = summaryLine(a, source, scratch);
       const repeat = inHead ? last.what === what : sameValues(scratch, last.inputs) && (last.what === undefined || last.what === whatFallback(a));
       if (repeat) {
         last.count++;
@@ -536,7 +539,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       }
     }
     if (s.head.length < INCIDENT_LIMITS.timelineHead) {
-      what ??= summaryEmpty(source, scratch) ? whatFallback(a) : oneLine(whatFromInputs(source, scratch));
+      what ??= summaryLine(a, source, scratch);
       s.head.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: NO_INPUTS, what, count: 1 });
       return;
     }

@@ -146,8 +146,13 @@ function isPrivileged(a: Alert): boolean {
   return false;
 }
 
-function computeImage(a: Alert): string | undefined {
-  const repo = fieldText(a.fields['container.image.repository']) ?? fieldText(a.fields['ka.req.pod.containers.image']);
+/** The image repository as written (container.image.repository, else the audited pod's image). */
+function repositoryOf(a: Alert): string | undefined {
+  return fieldText(a.fields['container.image.repository']) ?? fieldText(a.fields['ka.req.pod.containers.image']);
+}
+
+/** The image with its tag, from the repository as written. */
+function computeImage(a: Alert, repo: string | undefined): string | undefined {
   const tag = fieldText(a.fields['container.image.tag']);
   return repo && tag && !repo.includes('@') && !/:[^/]+$/.test(repo) ? `${repo}:${tag}` : repo;
 }
@@ -171,9 +176,9 @@ function computePlace(a: Alert): Place {
   const namespace = firstText(a, ['k8s.ns.name', 'ka.target.namespace']);
   const pod = computePod(a);
   const container = computeContainer(a);
-  const image = computeImage(a);
+  const repo = repositoryOf(a);
+  const image = computeImage(a, repo);
   const workload = workloadOf(a);
-  const repo = fieldText(a.fields['container.image.repository']) ?? fieldText(a.fields['ka.req.pod.containers.image']);
   const imageRepo = repo === undefined ? null : imageRepository(repo);
   return {
     host,
