@@ -89,12 +89,13 @@ describe('start-up loads only what the run needs', () => {
     for (const m of [...HEAVY, 'dist/render/terminal.js', 'dist/render/card.js', 'dist/kb/load-kb.js', 'dist/kb/generated/falco-fields.js']) expect(r.modules, m).not.toContain(m);
   });
 
-  it('--format terminal: marked-terminal without highlight.js or the emoji table, and no YAML or zod', () => {
+  it('--format terminal: marked-terminal without highlight.js, the emoji table or cli-table3, and no YAML or zod', () => {
     const r = loaded([...REPORT, '--format', 'terminal']);
     expect(r.code).toBe(0);
-    // cli-highlight and emojilib are stand-ins: what the real ones would load is absent.
+    // cli-highlight, emojilib and cli-table3 are stand-ins: what the real ones would load is absent.
     expect(r.modules).toContain('npm:emojilib');
-    for (const m of ['npm:highlight.js', 'npm:emojilib/emojis.json', 'npm:yaml', 'npm:zod', 'dist/kb/load-kb.js']) expect(r.modules, m).not.toContain(m);
+    expect(r.modules).toContain('dist/render/draw-table.js');
+    for (const m of ['npm:highlight.js', 'npm:emojilib/emojis.json', 'npm:cli-table3/src/table.js', 'npm:string-width', 'npm:yaml', 'npm:zod', 'dist/kb/load-kb.js']) expect(r.modules, m).not.toContain(m);
   });
 
   it('a usage error loads neither the pipeline nor any renderer', () => {

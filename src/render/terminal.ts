@@ -1,9 +1,11 @@
 // The terminal report: the Markdown report drawn by marked-terminal with chalk, at the terminal's width.
 import { createRequire, Module } from 'node:module';
-import { Chalk } from 'chalk';
-import { Marked } from 'marked';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { Marked, type Tokens } from 'marked';
 import type { Report } from '../aggregate/aggregate.js';
 import { renderMarkdown, type RenderOptions } from './markdown.js';
+import { drawTable } from './draw-table.js';
+import { KEEP_WHOLE, wrapLines } from './fit-width.js';
 
 /**
  * Puts a stand-in for a CommonJS module into the require cache before anything loads it; imports of it,
@@ -23,23 +25,64 @@ function standIn(from: string[], name: string, exports: unknown): void {
 }
 
 /*
- * marked-terminal loads two things at import time that reports never use:
+ * marked-terminal loads three things at import time that reports never use:
  * - cli-highlight, and with it all of highlight.js (a quarter of a second): reports never highlight code
  *   (their code blocks hold commands with alert values), so it gets a no-op highlighter;
  * - node-emoji, which builds its tables from emojilib's 1,570 emoji (about 10 ms): markedTerminal gets
- *   `emoji: false` below, so node-emoji is never asked, and its tables are built from an empty list.
+ *   `emoji: false` below, so node-emoji is never asked, and its tables are built from an empty list;
+ * - cli-table3 (and string-width and the rest of its dependencies): tables are drawn by drawTable, which
+ *   replaces marked-terminal's table renderer below, so its stand-in is never called.
  */
+standIn(['marked-terminal'], 'cli-table3', function unused(): never {
+  throw new Error('cli-table3 stand-in called: tables are drawn by drawTable');
+});
 standIn(['marked-terminal'], 'cli-highlight', { highlight: (code: string) => code, supportsLanguage: () => false });
 standIn(['marked-terminal', 'node-emoji'], 'emojilib', { lib: {}, ordered: [], fitzpatrick_scale_modifiers: [] });
 const { markedTerminal } = await import('marked-terminal');
+
+/** What marked-terminal leaves in rendered inline text for its table renderer to undo: colons and entities. */
+function undoInline(text: string): string {
+  return text
+    .replaceAll('*#COLON|*', ':')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&');
+}
+
+/**
+ * A table renderer that keeps tables within `width`: marked-terminal draws every table at its natural
+ * width, so a report's incident table ran past a 100-column terminal. Cells are rendered by
+ * marked-terminal as before; the table is drawn by drawTable.
+ */
+function fittedTable(width: number, chalk: ChalkInstance) {
+  const style = { border: (s: string) => chalk.gray(s), head: (s: string) => chalk.cyan(s) };
+  return function table(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Table): string {
+    const cell = (c: Tokens.TableCell): string => undoInline(this.parser.parseInline(c.tokens));
+    return `${drawTable(token.header.map(cell), token.rows.map((r) => r.map(cell)), width, style)}\n\n`;
+  };
+}
+
+/**
+ * The text of a tight list item is a block token holding inline ones; marked-terminal prints its raw
+ * Markdown (`**` and backticks showed in triage hints). Rendering its inline tokens, as marked itself
+ * does, draws them; other text falls back to marked-terminal.
+ */
+function inlineText(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Text | Tokens.Escape): string | false {
+  return 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
+}
+
+/** What a list adds before its items' text: the indentation (tab 2) and a number such as `10. `. */
+const LIST_INDENT = 6;
 
 /** Renders Markdown text for a terminal; values in it were made terminal-safe by the Markdown sink. */
 export function markdownToTerminal(md: string, opts: RenderOptions): string {
   const chalk = new Chalk({ level: opts.color ? 2 : 0 });
   const marked = new Marked();
-  marked.use(
-    markedTerminal({
-      width: opts.width,
+  const terminal = markedTerminal({
+      // Paragraphs in list items are reflowed before the list indents them: leave room for a bullet.
+      width: Math.max(20, opts.width - LIST_INDENT),
       reflowText: true,
       tab: 2,
       showSectionPrefix: false,
@@ -55,16 +98,18 @@ export function markdownToTerminal(md: string, opts: RenderOptions): string {
       link: chalk.blue,
       href: chalk.blue.underline,
       hr: chalk.gray,
-      table: chalk.reset,
       paragraph: chalk.reset,
       listitem: chalk.reset,
       text: chalk.reset,
       del: chalk.dim,
-      // cli-table3 colours borders and headers itself: keep it in step with --color/NO_COLOR.
-      tableOptions: { style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['gray'] : [] } },
-    }),
-  );
-  return marked.parse(md, { async: false }) as string;
+  });
+  // Code blocks hold commands to copy: their lines are marked so that the last pass leaves them whole.
+  const code = terminal.renderer?.code as (...args: unknown[]) => string;
+  const keepWhole = function (this: unknown, ...args: unknown[]): string {
+    return code.apply(this, args).replace(/^(?=.)/gm, KEEP_WHOLE);
+  };
+  marked.use({ ...terminal, renderer: { ...terminal.renderer, code: keepWhole } }, { renderer: { table: fittedTable(opts.width, chalk), text: inlineText, hr: () => `${chalk.gray('-'.repeat(opts.width - 1))}\n\n` } });
+  return wrapLines(marked.parse(md, { async: false }) as string, opts.width);
 }
 
 /** Renders the whole report for a terminal. */

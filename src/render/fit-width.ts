@@ -1,0 +1,147 @@
+// Keeping the terminal report within --width: table column widths, cell text wrapped to them, and
+// long lines that marked-terminal leaves (list items) wrapped. Text here is already terminal-safe (the
+// Markdown sink escaped alert values); it may hold chalk's colour sequences (SGR), which take no room
+// and are never split.
+
+/** Columns narrower than this are not squeezed further (two characters and the padding). */
+const MIN_COLUMN = 4;
+
+/** One SGR sequence, as chalk writes them. */
+const SGR = /\x1b\[[0-9;]*m/y;
+
+/** The number of terminal columns `text` takes: characters outside colour sequences. */
+export function visibleWidth(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; ) {
+    SGR.lastIndex = i;
+    if (text.charCodeAt(i) === 0x1b && SGR.test(text)) {
+      i = SGR.lastIndex;
+      continue;
+    }
+    const cp = text.codePointAt(i) as number;
+    i += cp > 0xffff ? 2 : 1;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Shares `room` out among columns that want at most `caps` each: the narrow ones get what they want,
+ * the wide ones an equal share of the rest (the last gets what rounding left over).
+ */
+function share(room: number, caps: readonly number[]): number[] {
+  const widths = caps.map(() => 0);
+  const order = caps.map((_, i) => i).sort((a, b) => (caps[a] as number) - (caps[b] as number));
+  let left = order.length;
+  for (const i of order) {
+    const w = left === 1 ? Math.min(caps[i] as number, room) : Math.min(caps[i] as number, Math.floor(room / left));
+    widths[i] = Math.max(0, w);
+    room -= widths[i] as number;
+    left--;
+  }
+  return widths;
+}
+
+/**
+ * Widths for the columns of a table, so that it fits in `width` with its `natural.length + 1` borders;
+ * undefined when it fits as it is. `natural` is each column's widest cell and `word` its longest word,
+ * both with the padding (cli-table3 counts it in a column's width). Columns first keep their longest
+ * word whole and share what is left; when even the words do not fit, every column gets a share and
+ * long words (ids, times) are broken. No column gets less than a few characters.
+ */
+export function fitColumns(natural: readonly number[], word: readonly number[], width: number): number[] | undefined {
+  const room = width - (natural.length + 1);
+  const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+  if (sum(natural) <= room) return undefined;
+  const least = natural.map((n, j) => Math.min(n, word[j] as number));
+  if (sum(least) <= room) {
+    const extra = share(
+      room - sum(least),
+      natural.map((n, j) => n - (least[j] as number)),
+    );
+    return least.map((l, j) => l + (extra[j] as number));
+  }
+  return share(room, least).map((w, j) => Math.max(w, Math.min(MIN_COLUMN, least[j] as number)));
+}
+
+/**
+ * Breaks one line of text (no newlines) into lines of at most `width` columns: at spaces where it can,
+ * and inside a word longer than that (an id, a path, a time) so that nothing is cut off.
+ */
+function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  let used = 0;
+  for (const word of text.split(' ')) {
+    const w = visibleWidth(word);
+    if (used > 0 && used + 1 + w <= width) {
+      line += ` ${word}`;
+      used += 1 + w;
+      continue;
+    }
+    if (used > 0) out.push(line);
+    line = '';
+    used = 0;
+    for (let i = 0; i < word.length; ) {
+      SGR.lastIndex = i;
+      if (word.charCodeAt(i) === 0x1b && SGR.test(word)) {
+        line += word.slice(i, SGR.lastIndex);
+        i = SGR.lastIndex;
+        continue;
+      }
+      if (used === width) {
+        out.push(line);
+        line = '';
+        used = 0;
+      }
+      const n = (word.codePointAt(i) as number) > 0xffff ? 2 : 1;
+      line += word.slice(i, i + n);
+      i += n;
+      used++;
+    }
+  }
+  out.push(line);
+  return out;
+}
+
+/** Wraps a table cell's text to `width` columns, line by line. */
+export function wrapCell(text: string, width: number): string {
+  return text
+    .split('\n')
+    .flatMap((line) => wrapWords(line, width))
+    .join('\n');
+}
+
+/**
+ * Marks a line that must stay whole (a command in a code block: wrapping it would break copy and paste).
+ * A C0 control: the terminal sink never lets one through from an alert, and marked-terminal strips them.
+ */
+export const KEEP_WHOLE = '\x01';
+
+/** A line's indentation, and the bullet or number of a list item after it. */
+const LEAD = /^( *)((?:[*-]|\d+\.) )?/;
+/** Lines that are drawn by the table renderer, already fitted. */
+const TABLE_LINE = /^ *[┌│├└]/;
+
+/**
+ * Wraps every line wider than `width`, continuing under its text (past its indentation and list
+ * marker), except table lines and lines marked KEEP_WHOLE (whose mark is removed).
+ */
+export function wrapLines(text: string, width: number): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.includes(KEEP_WHOLE)) {
+      out.push(line.replaceAll(KEEP_WHOLE, ''));
+      continue;
+    }
+    if (TABLE_LINE.test(line) || visibleWidth(line) <= width) {
+      out.push(line);
+      continue;
+    }
+    const lead = LEAD.exec(line) as RegExpExecArray;
+    const indent = ' '.repeat(lead[0].length);
+    const room = Math.max(width - indent.length, 10);
+    wrapWords(line.slice(lead[0].length), room).forEach((part, i) => out.push((i === 0 ? lead[0] : indent) + part));
+  }
+  return out.join('\n');
+}

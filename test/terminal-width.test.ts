@@ -1,0 +1,169 @@
+// The terminal report stays within --width: fitted tables, wrapped cells and list items, commands kept whole.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { drawTable } from '../src/render/draw-table.js';
+import { fitColumns, KEEP_WHOLE, visibleWidth, wrapCell, wrapLines } from '../src/render/fit-width.js';
+import { ROOT } from './helpers.js';
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+/** Everything but the spaces wrapping may turn into line breaks. */
+const ink = (s: string): string => s.replace(/[ \n]/g, '');
+
+describe('fitColumns', () => {
+  it('leaves a table that fits alone', () => {
+    expect(fitColumns([10, 20, 30], [5, 5, 5], 64)).toBeUndefined();
+  });
+
+  it('keeps short columns and every longest word whole when they fit, sharing the rest', () => {
+    // Borders take 5 of 80: 75 for columns wanting 10 + 12 + 60 + 60 = 142.
+    const w = fitColumns([10, 12, 60, 60], [10, 9, 20, 32], 80) as number[];
+    expect(sum(w)).toBe(75);
+    expect(w[0]).toBe(10);
+    expect(w[1]).toBeGreaterThanOrEqual(9);
+    expect(w[2]).toBeGreaterThanOrEqual(20);
+    expect(w[3]).toBeGreaterThanOrEqual(32);
+  });
+
+  it('shares the room when even the words do not fit, never below a few columns', () => {
+    const w = fitColumns([12, 10, 32, 32, 32], [12, 10, 32, 32, 32], 60) as number[];
+    expect(sum(w)).toBeLessThanOrEqual(60 - 6);
+    expect(Math.min(...w)).toBeGreaterThanOrEqual(4);
+    expect(w[1]).toBe(10);
+  });
+
+  it('fits any table whose columns can have four characters each', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 3, max: 200 }), { minLength: 1, maxLength: 10 }), fc.integer({ min: 51, max: 200 }), (natural, width) => {
+        const word = natural.map((n) => Math.max(3, Math.floor(n / 3)));
+        const w = fitColumns(natural, word, width);
+        if (w === undefined) return sum(natural) + natural.length + 1 <= width;
+        return sum(w) + natural.length + 1 <= width && w.every((x, j) => x <= (natural[j] as number) && x >= Math.min(4, word[j] as number));
+      }),
+    );
+  });
+});
+
+describe('wrapCell and wrapLines', () => {
+  it('breaks at spaces, and inside words longer than the column, losing no character', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9:./-]{0,30}$/), { maxLength: 12 }), fc.integer({ min: 1, max: 40 }), (words, width) => {
+        const text = words.join(' ');
+        const wrapped = wrapCell(text, width);
+        return wrapped.split('\n').every((l) => visibleWidth(l) <= width) && ink(wrapped) === ink(text);
+      }),
+    );
+    expect(wrapCell('2026-11-27T09:12:04.800123457Z to 2026-11-27T09:12:20Z', 20)).toBe('2026-11-27T09:12:04.\n800123457Z to\n2026-11-27T09:12:20Z');
+  });
+
+  it('counts colour sequences as no width and never splits one', () => {
+    const red = '\x1b[31mcredential-access\x1b[39m';
+    expect(visibleWidth(red)).toBe(17);
+    const wrapped = wrapCell(`${red} ${red}`, 10);
+    expect(wrapped.split('\n').map(visibleWidth)).toEqual([10, 7, 10, 7]);
+    expect(wrapped).toContain('\x1b[31m');
+    expect(wrapped).toContain('\x1b[39m');
+    expect(wrapped.replace(/\x1b\[[0-9;]*m/g, '')).toBe('credential\n-access\ncredential\n-access');
+  });
+
+  it('continues a long list item under its text, and leaves table lines and marked commands whole', () => {
+    const item = `  * ${'word '.repeat(30).trim()}`;
+    const command = `    ${KEEP_WHOLE}kubectl get pods -A ${'-o wide '.repeat(20)}`;
+    const table = `│ ${'x'.repeat(120)} │`;
+    const out = wrapLines([item, command, table].join('\n'), 40).split('\n');
+    const itemLines = out.slice(0, -2);
+    expect(itemLines[0]?.startsWith('  * word')).toBe(true);
+    expect(itemLines.slice(1).every((l) => l.startsWith('    word'))).toBe(true);
+    expect(itemLines.every((l) => visibleWidth(l) <= 40)).toBe(true);
+    expect(out.at(-2)).toBe(command.replace(KEEP_WHOLE, ''));
+    expect(out.at(-1)).toBe(table);
+  });
+});
+
+describe('drawTable', () => {
+  const plain = { border: (x: string) => x, head: (x: string) => x };
+
+  it('draws every line of a fitted table at the same width, within the terminal', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.stringMatching(/^[a-z0-9 ./-]{0,60}$/), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 40, max: 120 }), (rows, width) => {
+        const lines = drawTable(['a', 'b', 'c'], rows, width, plain).split('\n');
+        const w = visibleWidth(lines[0] as string);
+        return w <= width && lines.every((l) => visibleWidth(l) === w);
+      }),
+    );
+  });
+
+  it("closes a cell's colour on each line and opens it again on the next, so borders stay plain", () => {
+    const yellow = `\x1b[33m${'word '.repeat(10).trim()}\x1b[39m`;
+    const lines = drawTable(['h'], [[yellow]], 20, plain).split('\n');
+    const body = lines.slice(3, -1);
+    expect(body.length).toBeGreaterThan(2);
+    for (const line of body) expect(line).toMatch(/^│ \x1b\[33m[a-z ]+(\x1b\[39m)?\x1b\[0m +│$/);
+  });
+});
+
+describe('the terminal report of the shipped examples', () => {
+  const run = (file: string, format: string, width = 100): string => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/falco-report.js'), 'analyze', join(ROOT, 'examples', file), '--format', format, '--width', String(width)], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(0);
+    return r.stdout;
+  };
+  const report = (width: number): string => run('mixed.ndjson', 'terminal', width);
+  // Lines of code blocks (commands, rule snippets) are printed whole, for copy and paste: the only
+  // lines allowed past the width. They are read from the Markdown report's fences.
+  const md = run('mixed.ndjson', 'markdown');
+  const code = new Set<string>();
+  let fenced = false;
+  for (const line of md.split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    else if (fenced) code.add(line.trim());
+  }
+
+  for (const width of [60, 100, 160]) {
+    it(`keeps every line but code within --width ${width}`, () => {
+      const lines = report(width).split('\n');
+      const over = lines.filter((l) => visibleWidth(l) > width && !code.has(l.trim()));
+      expect(over).toEqual([]);
+      expect(lines.filter((l) => visibleWidth(l) > width).length).toBeGreaterThan(0);
+      // A command from the mixed example's alerts is whole on its line.
+      expect(lines.some((l) => l.trim() === 'crictl exec a1b2c3d4e5f6 sha256sum /tmp/kdevtmpfsi')).toBe(true);
+    });
+  }
+
+  it('draws the Markdown of list items instead of printing it', () => {
+    const text = run('seed-alert.json', 'terminal');
+    const hints = text.slice(text.indexOf('Triage hints'), text.indexOf('Investigate')).replace(/\s+/g, ' ');
+    expect(hints).toContain("Likely benign: The shell runs the image's own entrypoint script (1 of 1).");
+    expect(hints).toContain('show <field> placeholders');
+    expect(hints).not.toMatch(/\*\*|`/);
+    const refs = text.slice(text.lastIndexOf('References'));
+    expect(refs).toMatch(/\(https:\/\/attack\.mitre\.org\/techniques\/T\d+/);
+    expect(refs).not.toContain('](');
+  });
+
+  it('keeps a fitted table whole: the incident table shows every tactic and both times of inc-1', () => {
+    const text = report(60);
+    const table = text.slice(text.indexOf('Incidents ('), text.indexOf('inc-1: risk'));
+    // Reads the table column by column: a wrapped cell continues on the next lines of its row.
+    const rows: string[][] = [];
+    let row: string[] = [];
+    for (const line of table.split('\n')) {
+      if (line.startsWith('├') || line.startsWith('└')) {
+        rows.push(row);
+        row = [];
+      } else if (line.startsWith('│')) {
+        line
+          .split('│')
+          .slice(1, -1)
+          .forEach((piece, j) => (row[j] = (row[j] ?? '') + piece.trim()));
+      }
+    }
+    const inc1 = rows.find((r) => r[0] === 'inc-1') as string[];
+    expect(inc1).toBeDefined();
+    const cells = inc1.map((c) => c.replace(/ /g, ''));
+    expect(cells).toContain('containera1b2c3d4e5f6');
+    expect(cells).toContain('execution→credential-access→discovery→command-and-control');
+    expect(cells.slice(-2)).toEqual(['2026-11-27T09:12:04.800123457Z', '2026-11-27T09:12:13.800740742Z']);
+  });
+});
