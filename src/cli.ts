@@ -1,5 +1,5 @@
 // commander → options; the only file that reads argv and env or decides exit codes.
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
@@ -13,7 +13,7 @@ import { formatProblem, InputError, isKnownError, KbError, UsageError } from './
 
 import type { FilterSpec } from './filter/filters.js';
 import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
-import { toolVersion, write, type Io } from './io.js';
+import { batched, toolVersion, write, type Io } from './io.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
 
 // commander is CommonJS: required as such, start-up skips its ESM wrapper and Node's scan of its
@@ -314,12 +314,8 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   }
   liveOut?.finish();
   if (warned > WARN_LIMIT) io.stderr.write(`falco-report: warning: ${warned - WARN_LIMIT} more rejected records not shown (${warned} in all; --format json lists them)\n`);
-  let text = renderers.report(report, view);
-  if (flags.maxBytes !== undefined && flags.format === 'markdown') {
-    const { renderMarkdownWithin } = await import('./render/markdown.js');
-    text = renderMarkdownWithin(report, view, flags.maxBytes);
-  }
   if (flags.githubSummary) {
+    const text = renderers.report(report, view);
     // The step summary gets the Markdown report within what is left of GitHub's 1 MiB; stdout gets
     // one annotation per rule, which GitHub shows on the run. -o still writes the chosen format.
     const [{ renderMarkdownWithin }, gh] = await Promise.all([import('./render/markdown.js'), import('./render/github.js')]);
@@ -332,10 +328,31 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     await write(io.stdout, gh.annotations(report).map((l) => `${l}\n`).join(''));
     return await exitCodeFor(report, flags);
   }
-  if (flags.output !== undefined) writeFileSync(flags.output, text);
-  else if (!stdoutGone) {
-    if (live && text !== '' && flags.format !== 'json') out('\n');
-    await write(io.stdout, text);
+  // The report is written in pieces where its format has them (JSON), so that a large one never
+  // exists as one string; --max-bytes cuts a Markdown report as a whole.
+  let pieces: Iterable<string>;
+  if (flags.maxBytes !== undefined && flags.format === 'markdown') {
+    const { renderMarkdownWithin } = await import('./render/markdown.js');
+    pieces = [renderMarkdownWithin(report, view, flags.maxBytes)];
+  } else pieces = renderers.reportChunks ? batched(renderers.reportChunks(report, view)) : [renderers.report(report, view)];
+  if (flags.output !== undefined) {
+    const fd = openSync(flags.output, 'w');
+    try {
+      for (const piece of pieces) {
+        const bytes = Buffer.from(piece);
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } else if (!stdoutGone) {
+    let first = true;
+    for (const piece of pieces) {
+      if (first && live && piece !== '' && flags.format !== 'json') out('\n');
+      first = false;
+      if (stdoutGone) break;
+      await write(io.stdout, piece);
+    }
   }
   if (flags.strict && report.input.rejected > 0) io.stderr.write(`falco-report: error: ${report.input.rejected} records rejected and --strict is set\n`);
   return await exitCodeFor(report, flags);

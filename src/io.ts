@@ -57,11 +57,35 @@ export function toolVersion(): string {
   return cachedVersion;
 }
 
-/** Writes text and resolves once the stream has taken it (so large reports are not cut off). */
+/**
+ * Writes text and resolves once the stream has taken it (so large reports are not cut off), or has
+ * failed or closed (a reader that went away must not leave the write pending for ever).
+ */
 export function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => {
     if (text === '') return resolve();
-    if (stream.write(text)) resolve();
-    else stream.once('drain', () => resolve());
+    if (stream.write(text)) return resolve();
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+    stream.once('error', done);
   });
+}
+
+/** Joins small pieces of text into pieces of about `size` characters, so that each write is worth a system call. */
+export function* batched(pieces: Iterable<string>, size = 1 << 16): Generator<string> {
+  let buf = '';
+  for (const p of pieces) {
+    buf += p;
+    if (buf.length >= size) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf !== '') yield buf;
 }

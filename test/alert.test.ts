@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateAlert, isReject, normaliseTime, alertSchema } from '../src/alert/alert.js';
-import { parseJsonText, stringifyJson, ExactNumber } from '../src/alert/json-text.js';
+import fc from 'fast-check';
+import { parseJsonText, stringifyJson, stringifyJsonChunks, ExactNumber } from '../src/alert/json-text.js';
 import { parsePriority, atOrAbove } from '../src/alert/priority.js';
 import { fieldText } from '../src/alert/field-values.js';
 import { CORPUS, alertFrom } from './helpers.js';
@@ -39,6 +40,26 @@ describe('exact numbers', () => {
     const text = '{"x":1e400,"y":-0,"s":"1e400 -0 99999999999999999999","z":[9007199254740993]}';
     const r = parseJsonText(text);
     expect(r.ok && stringifyJson(r.value)).toBe(text);
+  });
+  it('written in pieces, a document is the same text as written whole, exact numbers included', () => {
+    // Values JSON.stringify skips or turns to null, and exact numbers at every depth.
+    const odd = fc.constantFrom(undefined, () => 1, new ExactNumber('1795786844385152581'), new ExactNumber('-0'));
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), odd, tie('arr'), tie('obj')),
+      arr: fc.array(tie('any'), { maxLength: 4 }),
+      obj: fc.dictionary(fc.string({ maxLength: 4 }), tie('any'), { maxKeys: 4 }),
+    })).any;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 4 }), (v, levels) => {
+        if (v === undefined || typeof v === 'function') return true;
+        return [...stringifyJsonChunks(v, levels)].join('') === stringifyJson(v, 2);
+      }),
+      { numRuns: 500 },
+    );
+    const doc = { groups: [{ a: new ExactNumber('12345678901234567890'), b: undefined }, undefined], n: new ExactNumber('7'), empty: {}, none: [] };
+    const pieces = [...stringifyJsonChunks(doc)];
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.join('')).toBe(JSON.stringify({ groups: [{ a: 1 }, null], n: 7, empty: {}, none: [] }, null, 2).replace('"a": 1', '"a": 12345678901234567890'));
   });
   it('an alert string that imitates the internal marker stays a string', () => {
     const text = '{"s":"\\u0000exact000000000000:123","n":12345678901234567890}';

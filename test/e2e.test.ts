@@ -222,6 +222,18 @@ describe('live mode', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
     expect(r.stderr.trim()).toBe('rc=0');
   });
+  it('ends quietly when the reader goes away in the middle of a large JSON report, written in pieces', () => {
+    // 3,000 rules: a report of megabytes, far more than a pipe holds.
+    const line = JSON.parse(readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8').split('\n')[2] as string) as Record<string, unknown>;
+    const many = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ ...line, rule: `Custom rule ${i}` })).join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'fr-head-'));
+    writeFileSync(join(dir, 'many.ndjson'), many);
+    const whole = spawnSync(process.execPath, [BIN, join(dir, 'many.ndjson'), '--format', 'json'], { cwd: ROOT, env: ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(whole.stdout.length).toBeGreaterThan(1 << 20);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ totals: { alerts: 3000 } });
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" "${join(dir, 'many.ndjson')}" --format json | head -c 1000 > /dev/null; echo "rc=\${PIPESTATUS[0]}" >&2`], { cwd: ROOT, env: ENV, encoding: 'utf8' });
+    expect(r.stderr.trim()).toBe('rc=0');
+  });
 });
 
 describe('--redact', () => {

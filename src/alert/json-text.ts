@@ -245,6 +245,49 @@ export function parseJsonText(text: string): JsonResult {
   return { ok: true, value: restore(JSON.parse(careful.text), { left: careful.marked }) };
 }
 
+/** True for what JSON.stringify leaves out of an object (and writes as null in an array). */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/**
+ * The text of stringifyJson(value, 2), in pieces: the members of the top `levels` levels of objects
+ * and arrays are written one at a time, so that a large document never exists as one string (the
+ * JSON report of a million alerts held three copies of itself). Joined, the pieces equal
+ * stringifyJson(value, 2).
+ */
+export function* stringifyJsonChunks(value: unknown, levels = 2, pad = ''): Generator<string> {
+  const v = value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
+  if (levels <= 0 || v === null || typeof v !== 'object') {
+    const text = stringifyJson(v, 2);
+    yield pad === '' ? text : text.replaceAll('\n', `\n${pad}`);
+    return;
+  }
+  const inner = `${pad}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      yield '[]';
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      yield `${i === 0 ? '[' : ','}\n${inner}`;
+      if (omitted(v[i])) yield 'null';
+      else yield* stringifyJsonChunks(v[i], levels - 1, inner);
+    }
+    yield `\n${pad}]`;
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  let first = true;
+  for (const k of Object.keys(obj)) {
+    if (omitted(obj[k])) continue;
+    yield `${first ? '{' : ','}\n${inner}${JSON.stringify(k)}: `;
+    first = false;
+    yield* stringifyJsonChunks(obj[k], levels - 1, inner);
+  }
+  yield first ? '{}' : `\n${pad}}`;
+}
+
 /** JSON.stringify that writes ExactNumber values back as the digits they were read as. */
 export function stringifyJson(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent);

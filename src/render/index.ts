@@ -8,6 +8,8 @@ import type { RenderOptions } from './markdown.js';
 export interface FormatRenderers {
   /** The report written when the input ends (or on Ctrl-C); '' when there is nothing more to say. */
   readonly report: (report: Report, opts: RenderOptions) => string;
+  /** The same report in pieces, for formats whose report can be large (JSON): written as they come. */
+  readonly reportChunks?: (report: Report, opts: RenderOptions) => Iterable<string>;
   /** Live mode: what is written as each alert arrives; absent means nothing until the end. */
   readonly card?: (e: EnrichedAlert, opts: RenderOptions) => string;
   /** Live mode: the line that stands for folded repeats; absent means this format never folds. */
@@ -35,7 +37,7 @@ export const formats = {
   },
   json: async (_live = true): Promise<FormatRenderers> => {
     const j = await import('./json.js');
-    return { report: j.renderJson };
+    return { report: j.renderJson, reportChunks: j.renderJsonChunks };
   },
   ndjson: async (_live = true): Promise<FormatRenderers> => {
     const j = await import('./json.js');

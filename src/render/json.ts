@@ -1,7 +1,7 @@
 // The JSON document (--format json): versioned, stable key order, exact values (big integers as written).
 import type { Report, RuleGroup } from '../aggregate/aggregate.js';
 import type { Alert } from '../alert/alert.js';
-import { stringifyJson } from '../alert/json-text.js';
+import { stringifyJson, stringifyJsonChunks } from '../alert/json-text.js';
 import { fillSteps, type EnrichedAlert } from '../enrich/enrich.js';
 import type { Match } from '../kb/match-entry.js';
 import type { RenderOptions } from './markdown.js';
@@ -65,9 +65,19 @@ function groupJson(g: RuleGroup): Record<string, unknown> {
   };
 }
 
+/** The report as one JSON document, in pieces (see stringifyJsonChunks); joined, renderJson's text. */
+export function* renderJsonChunks(r: Report, opts: RenderOptions): Generator<string> {
+  yield* stringifyJsonChunks(jsonDocument(r, opts));
+  yield '\n';
+}
+
 /** Renders the report as one JSON document. */
 export function renderJson(r: Report, opts: RenderOptions): string {
-  const doc = {
+  return `${stringifyJson(jsonDocument(r, opts), 2)}\n`;
+}
+
+function jsonDocument(r: Report, opts: RenderOptions): Record<string, unknown> {
+  return {
     schemaVersion: r.schemaVersion,
     tool: { name: 'falco-report', version: opts.version },
     input: r.input,
@@ -86,7 +96,6 @@ export function renderJson(r: Report, opts: RenderOptions): string {
     rejects: r.rejects,
     skipped: r.skippedSamples,
   };
-  return `${stringifyJson(doc, 2)}\n`;
 }
 
 /** One enriched alert as one NDJSON line. */
