@@ -9,18 +9,26 @@ const MIN_COLUMN = 4;
 /** One SGR sequence, as chalk writes them. */
 const SGR = /\x1b\[[0-9;]*m/y;
 
+/** Where the unit of text at `i` ends: a whole colour sequence, or one character (with its surrogate pair). */
+function unitEnd(text: string, i: number): number {
+  if (text.charCodeAt(i) === 0x1b) {
+    SGR.lastIndex = i;
+    if (SGR.test(text)) return SGR.lastIndex;
+  }
+  return i + ((text.codePointAt(i) as number) > 0xffff ? 2 : 1);
+}
+
+/** True when the unit from `i` to `end` is a colour sequence (it takes no column). */
+function isColour(text: string, i: number, end: number): boolean {
+  return end - i > 2 && text.charCodeAt(i) === 0x1b;
+}
+
 /** The number of terminal columns `text` takes: characters outside colour sequences. */
 export function visibleWidth(text: string): number {
   let n = 0;
-  for (let i = 0; i < text.length; ) {
-    SGR.lastIndex = i;
-    if (text.charCodeAt(i) === 0x1b && SGR.test(text)) {
-      i = SGR.lastIndex;
-      continue;
-    }
-    const cp = text.codePointAt(i) as number;
-    i += cp > 0xffff ? 2 : 1;
-    n++;
+  for (let i = 0, end = 0; i < text.length; i = end) {
+    end = unitEnd(text, i);
+    if (!isColour(text, i, end)) n++;
   }
   return n;
 }
@@ -82,22 +90,17 @@ function wrapWords(text: string, width: number): string[] {
     if (used > 0) out.push(line);
     line = '';
     used = 0;
-    for (let i = 0; i < word.length; ) {
-      SGR.lastIndex = i;
-      if (word.charCodeAt(i) === 0x1b && SGR.test(word)) {
-        line += word.slice(i, SGR.lastIndex);
-        i = SGR.lastIndex;
-        continue;
+    for (let i = 0, end = 0; i < word.length; i = end) {
+      end = unitEnd(word, i);
+      if (!isColour(word, i, end)) {
+        if (used === width) {
+          out.push(line);
+          line = '';
+          used = 0;
+        }
+        used++;
       }
-      if (used === width) {
-        out.push(line);
-        line = '';
-        used = 0;
-      }
-      const n = (word.codePointAt(i) as number) > 0xffff ? 2 : 1;
-      line += word.slice(i, i + n);
-      i += n;
-      used++;
+      line += word.slice(i, end);
     }
   }
   out.push(line);

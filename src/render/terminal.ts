@@ -40,6 +40,9 @@ standIn(['marked-terminal'], 'cli-highlight', { highlight: (code: string) => cod
 standIn(['marked-terminal', 'node-emoji'], 'emojilib', { lib: {}, ordered: [], fitzpatrick_scale_modifiers: [] });
 const { markedTerminal } = await import('marked-terminal');
 
+/** `this` in a marked renderer function: the parser renders a token's inline children. */
+type RendererThis = { parser: { parseInline(tokens: Tokens.Generic[]): string } };
+
 /** What marked-terminal leaves in rendered inline text for its table renderer to undo: colons and entities. */
 function undoInline(text: string): string {
   return text
@@ -58,7 +61,7 @@ function undoInline(text: string): string {
  */
 function fittedTable(width: number, chalk: ChalkInstance) {
   const style = { border: (s: string) => chalk.gray(s), head: (s: string) => chalk.cyan(s) };
-  return function table(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Table): string {
+  return function table(this: RendererThis, token: Tokens.Table): string {
     const cell = (c: Tokens.TableCell): string => undoInline(this.parser.parseInline(c.tokens));
     return `${drawTable(token.header.map(cell), token.rows.map((r) => r.map(cell)), width, style)}\n\n`;
   };
@@ -69,7 +72,7 @@ function fittedTable(width: number, chalk: ChalkInstance) {
  * Markdown (`**` and backticks showed in triage hints). Rendering its inline tokens, as marked itself
  * does, draws them; other text falls back to marked-terminal.
  */
-function inlineText(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Text | Tokens.Escape): string | false {
+function inlineText(this: RendererThis, token: Tokens.Text | Tokens.Escape): string | false {
   return 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
 }
 
@@ -81,34 +84,37 @@ export function markdownToTerminal(md: string, opts: RenderOptions): string {
   const chalk = new Chalk({ level: opts.color ? 2 : 0 });
   const marked = new Marked();
   const terminal = markedTerminal({
-      // Paragraphs in list items are reflowed before the list indents them: leave room for a bullet.
-      width: Math.max(20, opts.width - LIST_INDENT),
-      reflowText: true,
-      tab: 2,
-      showSectionPrefix: false,
-      // Never true: emojilib is a stand-in (see above).
-      emoji: false,
-      heading: chalk.bold.cyan,
-      firstHeading: chalk.bold.magenta,
-      strong: chalk.bold,
-      em: chalk.italic,
-      codespan: chalk.yellow,
-      code: chalk.yellow,
-      blockquote: chalk.gray.italic,
-      link: chalk.blue,
-      href: chalk.blue.underline,
-      hr: chalk.gray,
-      paragraph: chalk.reset,
-      listitem: chalk.reset,
-      text: chalk.reset,
-      del: chalk.dim,
+    // Paragraphs in list items are reflowed before the list indents them: leave room for a bullet.
+    width: Math.max(20, opts.width - LIST_INDENT),
+    reflowText: true,
+    tab: 2,
+    showSectionPrefix: false,
+    // Never true: emojilib is a stand-in (see above).
+    emoji: false,
+    heading: chalk.bold.cyan,
+    firstHeading: chalk.bold.magenta,
+    strong: chalk.bold,
+    em: chalk.italic,
+    codespan: chalk.yellow,
+    code: chalk.yellow,
+    blockquote: chalk.gray.italic,
+    link: chalk.blue,
+    href: chalk.blue.underline,
+    paragraph: chalk.reset,
+    listitem: chalk.reset,
+    text: chalk.reset,
+    del: chalk.dim,
   });
   // Code blocks hold commands to copy: their lines are marked so that the last pass leaves them whole.
   const code = terminal.renderer?.code as (...args: unknown[]) => string;
   const keepWhole = function (this: unknown, ...args: unknown[]): string {
     return code.apply(this, args).replace(/^(?=.)/gm, KEEP_WHOLE);
   };
-  marked.use({ ...terminal, renderer: { ...terminal.renderer, code: keepWhole } }, { renderer: { table: fittedTable(opts.width, chalk), text: inlineText, hr: () => `${chalk.gray('-'.repeat(opts.width - 1))}\n\n` } });
+  marked.use(
+    { ...terminal, renderer: { ...terminal.renderer, code: keepWhole } },
+    // A rule across the whole width (marked-terminal's is as wide as its narrower reflow width).
+    { renderer: { table: fittedTable(opts.width, chalk), text: inlineText, hr: () => `${chalk.gray('-'.repeat(opts.width - 1))}\n\n` } },
+  );
   return wrapLines(marked.parse(md, { async: false }) as string, opts.width);
 }
 
