@@ -112,6 +112,9 @@ export function markdownToTerminal(md: string, opts: RenderOptions): string {
   };
   marked.use(
     { ...terminal, renderer: { ...terminal.renderer, code: keepWhole } },
+    // The report writes `#` headings only. A setext heading (text over a line of = or -) is never
+    // meant, and looking for one before each paragraph was a quarter of marked's first lexing.
+    { tokenizer: { lheading: () => undefined } },
     // A rule across the whole width (marked-terminal's is as wide as its narrower reflow width).
     { renderer: { table: fittedTable(opts.width, chalk), text: inlineText, hr: () => `${chalk.gray('-'.repeat(opts.width - 1))}\n\n` } },
   );
