@@ -1,6 +1,6 @@
 // Reads alert sources (files, directories, stdin; plain, gzip or UTF-16) and splits them into raw records.
 
-import type { FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptInputError, decodeBytes, sniffEncoding } from './decode-bytes.js';
 import type { RawRecord, ReadOptions } from './record.js';
@@ -85,7 +85,7 @@ function flatten(batches: AsyncGenerator<RawRecord[]>): AsyncIterable<RawRecord>
 /** A file read with `follow`: where it was read up to, and the splitter that holds its partial record. */
 interface Followed {
   readonly path: string;
-  readonly fh: FileHandle;
+  fh: FileHandle;
   splitter: RecordSplitter;
   position: number;
 }
@@ -212,8 +212,15 @@ async function* readNew(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecor
       const size = await f.fh.stat().then((st) => st.size, (err: unknown) => {
         throw inputError(f.path, err);
       });
-      if (size >= f.position) break;
-      // Truncated in place (copytruncate log rotation): what was pending is ended, and reading restarts.
+      if (size >= f.position) {
+        // Read to its end. If the path now names another file (log rotation by rename, as logrotate's
+        // default does: the old file moved away and a new one created), the new one is read from its start.
+        const replacement = await replaced(f);
+        if (replacement === undefined) break;
+        await f.fh.close();
+        f.fh = replacement;
+      }
+      // Truncated in place (copytruncate) or replaced: what was pending is ended, and reading restarts.
       f.splitter.end(out);
       yield out;
       out = [];
@@ -231,6 +238,21 @@ async function* readNew(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecor
     }
   }
   return grew;
+}
+
+/**
+ * The file now at a followed path, opened, when it is not the one being read (`tail -F`); undefined
+ * while the path names the same file, or nothing yet (moved away, its successor not created).
+ */
+async function replaced(f: Followed): Promise<FileHandle | undefined> {
+  const now = await stat(f.path).catch(() => undefined);
+  if (now === undefined || !now.isFile()) return undefined;
+  const was = await f.fh.stat().catch((err: unknown) => {
+    throw inputError(f.path, err);
+  });
+  if (now.ino === was.ino && now.dev === was.dev) return undefined;
+  // Gone again between the two calls: try at the next poll.
+  return await open(f.path, 'r').catch(() => undefined);
 }
 
 /** Polls followed files until the signal aborts, then ends each one's pending record. */

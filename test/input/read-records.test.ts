@@ -1,7 +1,7 @@
 // Reading sources: files, directories, stdin, gzip by magic bytes, open errors, progress, follow and abort.
 
 import { inputError } from '../../src/input/sources.js';
-import { appendFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -200,6 +200,31 @@ describe('follow', () => {
       if (seen.length === 3) controller.abort();
     }
     expect(seen).toEqual([json(1, '{"old":1}', file), json(2, '{"old":2}', file), json(1, '{"new":1}', file)]);
+  }, 10_000);
+
+  test('a file rotated by rename (logrotate, tail -F) is read to its end, then its successor from its start', async () => {
+    const file = join(dir, 'renamed.log');
+    await writeFile(file, '{"old":1}\n');
+    const controller = new AbortController();
+    const seen: RawRecord[] = [];
+    for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
+      seen.push(r);
+      if (seen.length === 1) {
+        // The writer finishes a record and starts another in the old file, then it is moved away;
+        // for a poll or two the path names nothing, then a new file appears there.
+        await appendFile(file, '{"old":2}\n{"old":');
+        await rename(file, `${file}.1`);
+        setTimeout(() => void writeFile(file, '{"new":1}\n{"new":2}\n'), 600);
+      }
+      if (seen.length === 5) controller.abort();
+    }
+    expect(seen).toEqual([
+      json(1, '{"old":1}', file),
+      json(2, '{"old":2}', file),
+      reject(3, 'truncated JSON: input ended inside an object that starts here', file),
+      json(1, '{"new":1}', file),
+      json(2, '{"new":2}', file),
+    ]);
   }, 10_000);
 
   test('without follow, reading ends at the end of the file', async () => {
