@@ -26,3 +26,12 @@ export function jsonAfterLogPrefix(line: string): number {
   const m = PREFIXED_JSON.exec(line);
   return m === null ? -1 : m[0].length;
 }
+
+/** A CRI log line's prefix: "2024-01-01T00:00:00.1Z stdout P " (P: the line continues in the next one). */
+const CRI_PREFIX = new RegExp(`^${ISO_TIME} (stdout|stderr) ([FP]) `);
+
+/** The stream, whether the line is a partial one, and the prefix length of a CRI log line; undefined for other lines. */
+export function criPrefix(line: string): { readonly stream: string; readonly partial: boolean; readonly length: number } | undefined {
+  const m = CRI_PREFIX.exec(line);
+  return m === null ? undefined : { stream: m[1] as string, partial: m[2] === 'P', length: m[0].length };
+}

@@ -1,6 +1,6 @@
 // Splits the bytes of one source into raw records: NDJSON lines, multi-line JSON values, array elements, text lines.
 
-import { jsonAfterLogPrefix } from './log-prefix.js';
+import { criPrefix, jsonAfterLogPrefix } from './log-prefix.js';
 import type { RawRecord } from './record.js';
 import { firstInvalidUtf8, isValidUtf8 } from './utf8.js';
 
@@ -104,6 +104,12 @@ export class RecordSplitter {
   /** Up to three first bytes, held back until a UTF-8 BOM is ruled out or dropped. */
   private head: Buffer | null = Buffer.alloc(0);
   private lastWasLf = true;
+  /**
+   * CRI log lines marked partial (`P`), per stream, waiting for the line that ends them (`F`):
+   * the runtime splits a long line into pieces of 16 KiB. `text` is the first line with the later pieces
+   * appended; past the record limit only its size is counted.
+   */
+  private partials = new Map<string, { readonly line: number; text: string; size: number }>();
 
   constructor(
     private readonly file: string,
@@ -152,6 +158,7 @@ export class RecordSplitter {
     if (head !== null) this.push(head, out);
     // A virtual line end reads the last line like any other; it cannot close a container.
     if (!this.lastWasLf) this.push(Buffer.from('\n'), out);
+    this.endPartials(out);
     const p = this.pending;
     this.pending = null;
     if (p !== null) {
@@ -297,6 +304,7 @@ export class RecordSplitter {
 
   /** A JSON value that is the line `buf[lineStart, e)` from `at` on. */
   private emitLineJson(buf: Buffer, at: number, e: number, lineStart: number, out: RawRecord[]): void {
+    this.endPartials(out);
     const text = buf.toString('utf8', at, e);
     this.afterJson = true;
     if (text.indexOf('\uFFFD') !== -1 && !isValidUtf8(buf.subarray(at, e))) {
@@ -314,10 +322,43 @@ export class RecordSplitter {
       this.afterJson = false;
       return;
     }
-    const at = text.indexOf('{') === -1 ? -1 : jsonAfterLogPrefix(text);
     this.afterJson = false;
-    if (at === -1) out.push({ kind: 'text', file: this.file, line: this.line, text });
-    else out.push({ kind: 'json', file: this.file, line: this.line, text: text.slice(at).trimEnd() });
+    const cri = text.charCodeAt(0) <= 0x39 ? criPrefix(text) : undefined;
+    if (cri === undefined) {
+      this.endPartials(out);
+      this.emitLine(text, this.line, out);
+      return;
+    }
+    const held = this.partials.get(cri.stream);
+    if (held === undefined) {
+      if (cri.partial) this.partials.set(cri.stream, { line: this.line, text, size: Buffer.byteLength(text) - cri.length });
+      else this.emitLine(text, this.line, out);
+      return;
+    }
+    // A later piece of a split line: appended while the whole stays within the record limit.
+    held.size += Buffer.byteLength(text) - cri.length;
+    if (held.size <= this.max) held.text += text.slice(cri.length);
+    if (cri.partial) return;
+    this.partials.delete(cri.stream);
+    if (held.size > this.max) out.push(this.reject(held.line, tooLarge(this.max, held.size)));
+    else this.emitLine(held.text, held.line, out);
+  }
+
+  /** A text line, or a JSON object behind a log prefix, read as starting at `line`. */
+  private emitLine(text: string, line: number, out: RawRecord[]): void {
+    const at = text.indexOf('{') === -1 ? -1 : jsonAfterLogPrefix(text);
+    if (at === -1) out.push({ kind: 'text', file: this.file, line, text });
+    else out.push({ kind: 'json', file: this.file, line, text: text.slice(at).trimEnd() });
+  }
+
+  /** Split CRI lines whose last piece never came: each is read as it stands (a truncated record). */
+  private endPartials(out: RawRecord[]): void {
+    if (this.partials.size === 0) return;
+    for (const held of this.partials.values()) {
+      if (held.size > this.max) out.push(this.reject(held.line, tooLarge(this.max, held.size)));
+      else this.emitLine(held.text, held.line, out);
+    }
+    this.partials.clear();
   }
 
   private badUtf8(buf: Buffer, a: number, e: number, line: number): RawRecord {

@@ -159,6 +159,25 @@ describe('log prefixes before a JSON object', () => {
     expect(await split(`${line}\n`)).toEqual([json(1, expected)]);
   });
 
+  test('CRI lines split by the runtime (P, then F) are joined into one record at the first line', async () => {
+    const alert = JSON.stringify({ rule: 'Terminal shell in container', priority: 'Notice', output_fields: { 'proc.cmdline': `bash -c ${'x'.repeat(40)}` } });
+    const pieces = [alert.slice(0, 30), alert.slice(30, 60), alert.slice(60)];
+    const t = '2024-01-01T00:00:00.123456789Z';
+    const lines = [`${t} stdout P ${pieces[0]}`, `${t} stderr F Falco started`, `${t} stdout P ${pieces[1]}`, `${t} stdout F ${pieces[2]}`, `${t} stdout F {"rule":"next"}`];
+    const expected = [text(2, `${t} stderr F Falco started`), json(1, alert), json(5, '{"rule":"next"}')];
+    expect(await split(`${lines.join('\n')}\n`)).toEqual(expected);
+    // However the bytes arrive.
+    expect(await split(chunked(`${lines.join('\n')}\n`, 7))).toEqual(expected);
+  });
+
+  test('a split CRI line whose end never comes is read as it stands; one over the record limit is rejected', async () => {
+    const t = '2024-01-01T00:00:00Z';
+    expect(await split(`${t} stdout P {"rule":"cut\n{"rule":"plain"}\n`)).toEqual([json(1, '{"rule":"cut'), json(2, '{"rule":"plain"}')]);
+    expect(await split(`${t} stdout P {"rule":"cut`)).toEqual([json(1, '{"rule":"cut')]);
+    const big = `${t} stdout P {"a":"${'y'.repeat(600)}\n${t} stdout P ${'y'.repeat(600)}\n${t} stdout F "}\n${t} stdout F {"b":1}\n`;
+    expect(await split(big, { maxRecordBytes: 1000 })).toEqual([reject(1, 'record larger than 1000 bytes (found at least 1208 bytes)'), json(4, '{"b":1}')]);
+  });
+
   test('a prefixed line without JSON stays text, whole', async () => {
     const lines = [
       'Feb 13 23:08:49 node-1 falco[539986]: 23:08:49.288822016: Warning K8s configmap (config={\\"k\\":\\"v\\"})',
