@@ -236,6 +236,24 @@ describe('live mode', () => {
   });
 });
 
+describe('Docker json-file logs', () => {
+  it('reads the line each record holds as if it stood alone: the same report as the lines themselves', () => {
+    const lines = readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8').split('\n').filter((l) => l !== '');
+    const wrapped = lines.map((l, i) => JSON.stringify({ log: `${l}\n`, stream: 'stdout', time: `2026-11-27T09:12:${String(i).padStart(2, '0')}.000000000Z` })).join('\n');
+    const plain = run(['--format', 'json'], `${lines.join('\n')}\n`);
+    const docker = run(['--format', 'json'], `${wrapped}\n`);
+    expect(docker.code).toBe(plain.code);
+    const a = JSON.parse(plain.stdout) as Record<string, unknown>;
+    const b = JSON.parse(docker.stdout) as Record<string, unknown>;
+    expect(b.input).toEqual({ records: 10, accepted: 7, rejected: 1, skipped: 2, filtered: 0 });
+    for (const key of ['input', 'totals', 'groups', 'incidents', 'rejects', 'signatures']) expect(b[key], key).toEqual(a[key]);
+    // A record that merely has a `log` key is an alert like any other.
+    const alert = JSON.parse(lines.find((l) => l.includes('"rule"')) as string) as Record<string, unknown>;
+    const own = run(['--format', 'json'], `${JSON.stringify({ ...alert, log: 'x', stream: 'stdout' })}\n`);
+    expect(JSON.parse(own.stdout)).toMatchObject({ input: { accepted: 1 } });
+  });
+});
+
 describe('--redact', () => {
   it('masks secrets in every format, keeping 4 characters, and leaves them without the flag', () => {
     const alert = JSON.stringify({
