@@ -177,7 +177,7 @@ const RULES: readonly CompiledRule[] = [
   rule({
     name: 'secret-key-value',
     description:
-      'KEY=value and KEY: value pairs whose key ends in password, passwd, passphrase, pwd, secret, token, api_key, access_key, secret_key or private_key, in any case, quoted or not (`DB_PASSWORD=x`, `"token": "x"`, `X-Api-Key: x`); a `PWD` holding a path is the working directory and is kept.',
+      'KEY=value and KEY: value pairs whose key ends in password, passwd, passphrase, pwd, secret, token, api_key, access_key, secret_key or private_key, in any case, quoted or not (`DB_PASSWORD=x`, `"token": "x"`, `X-Api-Key: x`); a `PWD` holding a path is the working directory and is kept, and so is `secret=NAME` in a Falco output about a Kubernetes Secret (one that also says `resource=secrets`): it names the Secret object, not its contents.',
     example: ['user=app password=hunter22 db=prod', 'user=app password=hunt…[redacted] db=prod'],
     trigger: /pass|pwd|secret|token|key/i,
     pattern: String.raw`(?<![\w.-])(?<pre>(?<key>[\w.-]*${SECRET_KEY_SRC})["']?${SEPARATOR_SRC})${VALUE_SRC}`,
@@ -191,14 +191,21 @@ const PRECHECK = new RegExp(RULES.map((r) => r.trigger.source).join('|'), 'i');
 /** The rules, for the README and `--help`: name, description and an example each. */
 export const REDACTION_RULES: readonly RedactionRule[] = RULES.map(({ name, description, example }) => ({ name, description, example }));
 
+/** How the k8s_audit rules about Secrets write the resource in their outputs (`resource=%ka.target.resource`). */
+const RESOURCE_SECRETS = /(?<![\w.-])resource=secrets(?![\w.-])/;
+
 /** The replacement function of a rule: keeps `pre`, quotes and `post`, masks the value. */
 function replacer(ruleName: string, own?: (match: string, g: Groups) => string): (...args: unknown[]) => string {
   return (...args: unknown[]): string => {
     const match = args[0] as string;
     const g = args[args.length - 1] as Groups;
     if (own) return own(match, g);
-    // `PWD=/root` is the shell's working directory, not a password.
-    if (ruleName === 'secret-key-value' && g.key !== undefined && /pwd$/i.test(g.key) && (g.v ?? g.qv ?? '').startsWith('/')) return match;
+    if (ruleName === 'secret-key-value' && g.key !== undefined) {
+      // `PWD=/root` is the shell's working directory, not a password.
+      if (/pwd$/i.test(g.key) && (g.v ?? g.qv ?? '').startsWith('/')) return match;
+      // `K8s Secret Created (... secret=db-creds ns=shop resource=secrets ...)`: the Secret's name.
+      if (g.key === 'secret' && RESOURCE_SECRETS.test(args[args.length - 2] as string)) return match;
+    }
     const pre = g.pre ?? '';
     if (g.q !== undefined) return `${pre}${g.q}${maskSecret(g.qv ?? '')}${g.qc ?? ''}`;
     if (ruleName === 'private-key-block') return `${pre}${maskSecret(g.v?.trim() || REDACTED)}${g.post ?? ''}`;

@@ -68,6 +68,11 @@ const CASES: Record<string, [input: string, output: string][]> = {
     ['(user=root token=abcdefgh)', `(user=root token=abcd${M}`],
     ['Server=db;Password=hunter22;Database=app', `Server=db;Password=hunt${M};Database=app`],
     ['secret=<NA> token= passwd="" pwd=', 'secret=<NA> token= passwd="" pwd='],
+    // A k8s_audit output names the Secret object: kept. Elsewhere, or with another resource, masked.
+    ['K8s Secret Created (user=jane secret=db-creds ns=shop resource=secrets resp=201)', 'K8s Secret Created (user=jane secret=db-creds ns=shop resource=secrets resp=201)'],
+    ['K8s Secret Created (user=jane secret=db-creds token=abcdefgh resource=secrets)', `K8s Secret Created (user=jane secret=db-creds token=abcd${M} resource=secrets)`],
+    ['app --secret=hunter22 resource=secretsx', `app --secret=hunt${M} resource=secretsx`],
+    ['SECRET=hunter22 resource=secrets', `SECRET=hunt${M} resource=secrets`],
     ['[default]\naws_access_key_id = AKIA_NOT_A_KEY\npassword = hunter22\ntoken:\nnext line', `[default]\naws_access_key_id = AKIA_NOT_A_KEY\npassword = hunt${M}\ntoken:\nnext line`],
   ],
 };
