@@ -1,5 +1,6 @@
 // The terminal report stays within --width: fitted tables, wrapped cells and list items, commands kept whole.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +101,22 @@ describe('drawTable', () => {
     const body = lines.slice(3, -1);
     expect(body.length).toBeGreaterThan(2);
     for (const line of body) expect(line).toMatch(/^│ \x1b\[33m[a-z ]+(\x1b\[39m)?\x1b\[0m +│$/);
+  });
+});
+
+describe('live cards', () => {
+  it('wrap to --width under their values; the next step, a command, stays whole on its line', () => {
+    const input = readFileSync(join(ROOT, 'examples/mixed.ndjson'), 'utf8');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/falco-report.js'), '--format', 'terminal', '--width', '60'], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const cards = r.stdout.slice(0, r.stdout.indexOf('Falco report:'));
+    const lines = cards.split('\n');
+    expect(lines.filter((l) => visibleWidth(l) > 60 && !l.startsWith('  next '))).toEqual([]);
+    // Unwrapped, a card line was 124 columns: its parts now continue under the value's start.
+    const where = lines.findIndex((l) => l.startsWith('  where ip-10-0-3-17'));
+    expect(lines[where + 1]).toMatch(/^ {8}\S/);
+    const whole = [lines[where], lines[where + 1], lines[where + 2]].map((l) => (l as string).trim()).join(' ');
+    expect(whole).toBe('where ip-10-0-3-17 · shop · checkout-7d9f8b6c5-x2kqp · checkout (a1b2c3d4e5f6) · registry.example.com/shop/checkout:2.14.1');
+    expect(lines).toContain('  next  kubectl get events -n shop --field-selector involvedObject.name=checkout-7d9f8b6c5-x2kqp --sort-by=.lastTimestamp');
   });
 });
 

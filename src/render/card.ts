@@ -7,6 +7,7 @@ import type { Priority } from '../alert/priority.js';
 import { fillSteps, type EnrichedAlert } from '../enrich/enrich.js';
 import { mdCode, mdText } from '../escape/markdown.js';
 import { terminalSafe } from '../escape/terminal.js';
+import { hangingWrap } from './fit-width.js';
 import type { RenderOptions } from './markdown.js';
 
 function paint(chalk: ChalkInstance, p: Priority): (s: string) => string {
@@ -47,12 +48,14 @@ export function terminalCard(e: EnrichedAlert, opts: RenderOptions): string {
   const chalk = new Chalk({ level: opts.color ? 2 : 0 });
   const f = facts(e);
   const t = terminalSafe;
-  const lines = [`${chalk.dim(t(f.when))} ${paint(chalk, e.alert.priority)(e.alert.priority.toUpperCase().padEnd(13))} ${chalk.bold(t(e.alert.rule))}`];
-  if (f.where.length > 0) lines.push(`  ${chalk.dim('where')} ${f.where.map(t).join(chalk.dim(' · '))}`);
-  if (f.who !== undefined) lines.push(`  ${chalk.dim('who  ')} ${t(f.who)}`);
-  if (f.what !== undefined) lines.push(`  ${chalk.dim('what ')} ${t(f.what)}`);
+  // Lines are wrapped to the width under their value; the next step is a command, kept whole to copy.
+  const w = opts.width;
+  const lines = [hangingWrap(`${chalk.dim(t(f.when))} ${paint(chalk, e.alert.priority)(e.alert.priority.toUpperCase().padEnd(13))} `, chalk.bold(t(e.alert.rule)), w)];
+  if (f.where.length > 0) lines.push(hangingWrap(`  ${chalk.dim('where')} `, f.where.map(t).join(chalk.dim(' · ')), w));
+  if (f.who !== undefined) lines.push(hangingWrap(`  ${chalk.dim('who  ')} `, t(f.who), w));
+  if (f.what !== undefined) lines.push(hangingWrap(`  ${chalk.dim('what ')} `, t(f.what), w));
   if (f.next !== undefined) lines.push(`  ${chalk.dim('next ')} ${chalk.green(t(f.next))}`);
-  for (const b of e.benign) lines.push(`  ${chalk.dim('hint ')} likely benign: ${t(b.pattern)}`);
+  for (const b of e.benign) lines.push(hangingWrap(`  ${chalk.dim('hint ')} `, `likely benign: ${t(b.pattern)}`, w));
   return `${lines.join('\n')}\n`;
 }
 
@@ -76,7 +79,7 @@ function span(f: Folded): string {
 /** The counter line that stands for folded repeats. */
 export function terminalFoldLine(f: Folded, opts: RenderOptions): string {
   const chalk = new Chalk({ level: opts.color ? 2 : 0 });
-  return `${chalk.dim(`  ↳ ${f.count} more "${terminalSafe(f.rule)}" in ${terminalSafe(f.where)} folded (over ${span(f)})`)}\n`;
+  return `${chalk.dim(hangingWrap('  ↳ ', `${f.count} more "${terminalSafe(f.rule)}" in ${terminalSafe(f.where)} folded (over ${span(f)})`, opts.width))}\n`;
 }
 
 /** The same counter line in Markdown. */

@@ -107,6 +107,17 @@ function wrapWords(text: string, width: number): string[] {
   return out;
 }
 
+/**
+ * `label` then `value` wrapped to `width` columns, its later lines indented under the value's start
+ * (`  where host · namespace · pod` continues under `host`). The value keeps at least 20 columns.
+ */
+export function hangingWrap(label: string, value: string, width: number): string {
+  const indent = visibleWidth(label);
+  return wrapWords(value, Math.max(width - indent, 20))
+    .map((part, i) => (i === 0 ? label : ' '.repeat(indent)) + part)
+    .join('\n');
+}
+
 /** Wraps a table cell's text to `width` columns, line by line. */
 export function wrapCell(text: string, width: number): string {
   return text
