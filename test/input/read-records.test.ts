@@ -166,20 +166,25 @@ describe('sources that cannot be read', () => {
 });
 
 describe('follow', () => {
+  /** Follows `file`, calling `step` with the number of records read after each, until `count` came. */
+  async function followed(file: string, count: number, step: (seen: number) => Promise<void> | void): Promise<RawRecord[]> {
+    const controller = new AbortController();
+    const seen: RawRecord[] = [];
+    for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
+      seen.push(r);
+      await step(seen.length);
+      if (seen.length === count) controller.abort();
+    }
+    return seen;
+  }
+
   test('new lines appended to a file come through until the signal aborts; the last partial line is read then', async () => {
     const file = join(dir, 'growing.log');
     await writeFile(file, '{"n":1}\n');
-    const controller = new AbortController();
-    const seen: RawRecord[] = [];
-    const reading = (async () => {
-      for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
-        seen.push(r);
-        if (seen.length === 1) await appendFile(file, '{"n":2}\nhalf a li');
-        if (seen.length === 2) setTimeout(() => void appendFile(file, 'ne\n{"n":3}\n{"n":'), 50);
-        if (seen.length === 4) controller.abort();
-      }
-    })();
-    await reading;
+    const seen = await followed(file, 4, async (n) => {
+      if (n === 1) await appendFile(file, '{"n":2}\nhalf a li');
+      if (n === 2) setTimeout(() => void appendFile(file, 'ne\n{"n":3}\n{"n":'), 50);
+    });
     expect(seen).toEqual([
       json(1, '{"n":1}', file),
       json(2, '{"n":2}', file),
@@ -192,32 +197,23 @@ describe('follow', () => {
   test('a file truncated in place (copytruncate) is read again from its start', async () => {
     const file = join(dir, 'rotated.log');
     await writeFile(file, '{"old":1}\n{"old":2}\n');
-    const controller = new AbortController();
-    const seen: RawRecord[] = [];
-    for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
-      seen.push(r);
-      if (seen.length === 2) await writeFile(file, '{"new":1}\n');
-      if (seen.length === 3) controller.abort();
-    }
+    const seen = await followed(file, 3, async (n) => {
+      if (n === 2) await writeFile(file, '{"new":1}\n');
+    });
     expect(seen).toEqual([json(1, '{"old":1}', file), json(2, '{"old":2}', file), json(1, '{"new":1}', file)]);
   }, 10_000);
 
   test('a file rotated by rename (logrotate, tail -F) is read to its end, then its successor from its start', async () => {
     const file = join(dir, 'renamed.log');
     await writeFile(file, '{"old":1}\n');
-    const controller = new AbortController();
-    const seen: RawRecord[] = [];
-    for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
-      seen.push(r);
-      if (seen.length === 1) {
-        // The writer finishes a record and starts another in the old file, then it is moved away;
-        // for a poll or two the path names nothing, then a new file appears there.
-        await appendFile(file, '{"old":2}\n{"old":');
-        await rename(file, `${file}.1`);
-        setTimeout(() => void writeFile(file, '{"new":1}\n{"new":2}\n'), 600);
-      }
-      if (seen.length === 5) controller.abort();
-    }
+    const seen = await followed(file, 5, async (n) => {
+      if (n !== 1) return;
+      // The writer finishes a record and starts another in the old file, then it is moved away;
+      // for a poll or two the path names nothing, then a new file appears there.
+      await appendFile(file, '{"old":2}\n{"old":');
+      await rename(file, `${file}.1`);
+      setTimeout(() => void writeFile(file, '{"new":1}\n{"new":2}\n'), 600);
+    });
     expect(seen).toEqual([
       json(1, '{"old":1}', file),
       json(2, '{"old":2}', file),
