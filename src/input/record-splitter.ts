@@ -340,6 +340,11 @@ export class RecordSplitter {
     if (held.size <= this.max) held.text += text.slice(cri.length);
     if (cri.partial) return;
     this.partials.delete(cri.stream);
+    this.emitJoined(held, out);
+  }
+
+  /** A joined CRI line: read from its first piece's line, or rejected when its pieces add up past the limit. */
+  private emitJoined(held: { readonly line: number; readonly text: string; readonly size: number }, out: RawRecord[]): void {
     if (held.size > this.max) out.push(this.reject(held.line, tooLarge(this.max, held.size)));
     else this.emitLine(held.text, held.line, out);
   }
@@ -354,10 +359,7 @@ export class RecordSplitter {
   /** Split CRI lines whose last piece never came: each is read as it stands (a truncated record). */
   private endPartials(out: RawRecord[]): void {
     if (this.partials.size === 0) return;
-    for (const held of this.partials.values()) {
-      if (held.size > this.max) out.push(this.reject(held.line, tooLarge(this.max, held.size)));
-      else this.emitLine(held.text, held.line, out);
-    }
+    for (const held of this.partials.values()) this.emitJoined(held, out);
     this.partials.clear();
   }
 

@@ -53,7 +53,7 @@ function share(room: number, caps: readonly number[]): number[] {
 /**
  * Widths for the columns of a table, so that it fits in `width` with its `natural.length + 1` borders;
  * undefined when it fits as it is. `natural` is each column's widest cell and `word` its longest word,
- * both with the padding (cli-table3 counts it in a column's width). Columns first keep their longest
+ * both with the padding (a column's width includes it). Columns first keep their longest
  * word whole and share what is left; when even the words do not fit, every column gets a share and
  * long words (ids, times) are broken. No column gets less than a few characters.
  */
