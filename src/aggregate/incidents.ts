@@ -267,6 +267,7 @@ interface MutableEntry {
   rule: string;
   priority: Priority;
   source: string;
+  /** Head entries share one empty array; a tail entry's own array is rewritten when the entry is reused. */
   inputs: readonly (string | undefined)[];
   what: string | undefined;
   count: number;
@@ -305,7 +306,13 @@ interface State {
   benign: number;
   benignPatterns: string[];
   head: MutableEntry[];
+  /**
+   * The last entries, as a ring once full: `tailAt` is then the oldest. An entry pushed out is reused for
+   * the next one, so a long incident allocates nothing per alert (entries lived long enough to be
+   * promoted to V8's old generation, which then had to collect them).
+   */
   tail: MutableEntry[];
+  tailAt: number;
   omitted: number;
 }
 
@@ -412,7 +419,7 @@ function toIncident({ s, risk, factors, tactics, progression }: Closed): Inciden
     risk,
     riskFactors: factors,
     benignAlerts: s.benign,
-    timeline: [...s.head, ...s.tail].map(freeze),
+    timeline: [...s.head, ...s.tail.slice(s.tailAt), ...s.tail.slice(0, s.tailAt)].map(freeze),
     timelineOmitted: s.omitted > 0 ? { at: s.head.length, alerts: s.omitted } : undefined,
   });
 }
@@ -506,6 +513,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       benignPatterns: [],
       head: [],
       tail: [],
+      tailAt: 0,
       omitted: 0,
     };
     open.set(key, s);
@@ -524,7 +532,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
   const timeline = (s: State, a: Alert, source: string): void => {
     readInputs(a, whatFieldsOf(source), scratch);
     const inHead = s.tail.length === 0;
-    const last = inHead ? s.head[s.head.length - 1] : s.tail[s.tail.length - 1];
+    const last = inHead ? s.head[s.head.length - 1] : s.tail[(s.tailAt + s.tail.length - 1) % s.tail.length];
     // Head entries stay for the incident's life, so they keep the summary line (one string) rather than
     // the values it is made of; a repeat of one is recognised by that line. Tail entries come and go:
     // they keep the values, and a repeat is recognised value by value, with nothing built.
@@ -543,10 +551,25 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       s.head.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: NO_INPUTS, what, count: 1 });
       return;
     }
-    const inputs = scratch.slice();
-    // One shape for every entry (no conditional spread): this runs once per alert.
-    s.tail.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs, what: summaryEmpty(source, inputs) ? whatFallback(a) : undefined, count: 1 });
-    if (s.tail.length > INCIDENT_LIMITS.timelineTail) s.omitted += (s.tail.shift() as MutableEntry).count;
+    const fallback = summaryEmpty(source, scratch) ? whatFallback(a) : undefined;
+    if (s.tail.length < INCIDENT_LIMITS.timelineTail) {
+      // One shape for every entry (no conditional spread).
+      s.tail.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: scratch.slice(), what: fallback, count: 1 });
+      return;
+    }
+    const e = s.tail[s.tailAt] as MutableEntry;
+    s.omitted += e.count;
+    s.tailAt = (s.tailAt + 1) % s.tail.length;
+    e.time = a.time;
+    e.lastTime = undefined;
+    e.rule = a.rule;
+    e.priority = a.priority;
+    e.source = source;
+    const inputs = e.inputs as (string | undefined)[];
+    inputs.length = scratch.length;
+    for (let i = 0; i < scratch.length; i++) inputs[i] = scratch[i];
+    e.what = fallback;
+    e.count = 1;
   };
 
   return {
