@@ -252,6 +252,23 @@ describe('incident memory bounds', () => {
   });
 });
 
+describe('the timeline tail', () => {
+  it('keeps the last entries in order however often it wrapped, and folds a repeat into the newest', () => {
+    for (const extra of [0, 3, 7, 10, 13]) {
+      const n = INCIDENT_LIMITS.timelineHead + INCIDENT_LIMITS.timelineTail + extra;
+      const alerts: EnrichedAlert[] = [];
+      for (let i = 0; i < n; i++) alerts.push(ev('Custom rule', 'Notice', 1000 + i, { ...POD, 'proc.cmdline': `step ${i}` }));
+      alerts.push(ev('Custom rule', 'Notice', 1000 + n, { ...POD, 'proc.cmdline': `step ${n - 1}` }));
+      const inc = only(run(alerts).incidents);
+      const tail = inc.timeline.slice(INCIDENT_LIMITS.timelineHead);
+      const want = Array.from({ length: INCIDENT_LIMITS.timelineTail }, (_, k) => `step ${n - INCIDENT_LIMITS.timelineTail + k}`);
+      expect(tail.map((e) => e.what), `extra ${extra}`).toEqual(want);
+      expect(tail.map((e) => e.count)).toEqual([...Array<number>(INCIDENT_LIMITS.timelineTail - 1).fill(1), 2]);
+      expect(inc.timelineOmitted?.alerts ?? 0).toBe(extra);
+    }
+  });
+});
+
 describe('workloads and what happened', () => {
   const w = (fields: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     workloadOf(alertFrom({ rule: 'R', priority: 'Notice', output_fields: fields, hostname: 'node-9', ...extra }));
