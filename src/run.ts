@@ -43,28 +43,11 @@ export interface AnalyzeHooks {
   readonly onBytes?: (n: number) => void;
 }
 
-/**
- * The line a Docker json-file log record holds (`{"log": "...\n", "stream": "stdout", "time": "..."}`, as
- * /var/lib/docker/containers/<id>/<id>-json.log stores what Falco printed), or undefined for other values.
- */
-function dockerLogLine(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.log !== 'string' || (v.stream !== 'stdout' && v.stream !== 'stderr') || 'rule' in v || 'output' in v) return undefined;
-  return v.log.replace(/\r?\n$/, '');
-}
-
 /** One record turned into an alert, a reject, or nothing (a non-alert text line). */
-export function toAlert(rec: { kind: 'json' | 'text'; file: string; line: number; text: string }, unwrap = true): Alert | Reject | undefined {
+export function toAlert(rec: { kind: 'json' | 'text'; file: string; line: number; text: string }): Alert | Reject | undefined {
   if (rec.kind === 'text') return parseTextAlert(rec.text, rec.file, rec.line);
   const parsed = parseJsonText(rec.text);
   if (!parsed.ok) return { file: rec.file, line: rec.line, reason: parsed.reason };
-  const inner = unwrap ? dockerLogLine(parsed.value) : undefined;
-  if (inner !== undefined) {
-    // The line Falco wrote, read as if it stood alone (once: a wrapped wrapper is not unwrapped again).
-    const text = inner.trim();
-    return toAlert({ kind: text.startsWith('{') ? 'json' : 'text', file: rec.file, line: rec.line, text }, false);
-  }
   return validateAlert(parsed.value, rec.file, rec.line, undefined, parsed.fields);
 }
 

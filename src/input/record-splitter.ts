@@ -4,6 +4,9 @@ import { criPrefix, jsonAfterLogPrefix } from './log-prefix.js';
 import type { RawRecord } from './record.js';
 import { firstInvalidUtf8, isValidUtf8 } from './utf8.js';
 
+/** How every record of Docker's json-file log driver starts. */
+const DOCKER_LOG = '{"log":"';
+
 const LF = 0x0a;
 const CR = 0x0d;
 const TAB = 0x09;
@@ -105,9 +108,9 @@ export class RecordSplitter {
   private head: Buffer | null = Buffer.alloc(0);
   private lastWasLf = true;
   /**
-   * CRI log lines marked partial (`P`), per stream, waiting for the line that ends them (`F`):
-   * the runtime splits a long line into pieces of 16 KiB. `text` is the first line with the later pieces
-   * appended; past the record limit only its size is counted.
+   * Lines a container runtime split, per runtime and stream, waiting for their last piece: CRI lines
+   * marked partial (`P`) until one marked `F`, Docker records until one whose `log` ends the line.
+   * `text` is the first piece with the later ones appended; past the record limit only its size is counted.
    */
   private partials = new Map<string, { readonly line: number; text: string; size: number }>();
 
@@ -304,14 +307,48 @@ export class RecordSplitter {
 
   /** A JSON value that is the line `buf[lineStart, e)` from `at` on. */
   private emitLineJson(buf: Buffer, at: number, e: number, lineStart: number, out: RawRecord[]): void {
-    this.endPartials(out);
     const text = buf.toString('utf8', at, e);
     this.afterJson = true;
     if (text.indexOf('\uFFFD') !== -1 && !isValidUtf8(buf.subarray(at, e))) {
+      this.endPartials(out);
       out.push(this.badUtf8(buf, lineStart, e, this.line));
       return;
     }
+    if (text.startsWith(DOCKER_LOG) && this.dockerLine(text, out)) return;
+    this.endPartials(out);
     out.push({ kind: 'json', file: this.file, line: this.line, text });
+  }
+
+  /**
+   * A Docker json-file record (`{"log": "...\n", "stream": "stdout", "time": "..."}`, as
+   * /var/lib/docker/containers/<id>/<id>-json.log stores what Falco printed): the line it holds is read
+   * as if it stood alone. Docker splits a line over 16 KiB into records whose `log` does not end the
+   * line; those are joined like CRI pieces. False when the text is not such a record.
+   */
+  private dockerLine(text: string, out: RawRecord[]): boolean {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const r = v as { log?: unknown; stream?: unknown; rule?: unknown; output?: unknown };
+    if (typeof r.log !== 'string' || (r.stream !== 'stdout' && r.stream !== 'stderr') || r.rule !== undefined || r.output !== undefined) return false;
+    const ends = r.log.endsWith('\n');
+    const log = ends ? r.log.replace(/\r?\n$/, '') : r.log;
+    const key = `docker ${r.stream}`;
+    const held = this.partials.get(key);
+    if (held === undefined) {
+      if (ends) this.emitLine(log.trim(), this.line, out);
+      else this.partials.set(key, { line: this.line, text: log, size: Buffer.byteLength(log) });
+      return true;
+    }
+    held.size += Buffer.byteLength(log);
+    if (held.size <= this.max) held.text += log;
+    if (!ends) return true;
+    this.partials.delete(key);
+    this.emitJoined({ ...held, text: held.text.trim() }, out);
+    return true;
   }
 
   /** A text line, or a JSON object behind a log prefix. */
@@ -351,7 +388,10 @@ export class RecordSplitter {
 
   /** A text line, or a JSON object behind a log prefix, read as starting at `line`. */
   private emitLine(text: string, line: number, out: RawRecord[]): void {
-    const at = text.indexOf('{') === -1 ? -1 : jsonAfterLogPrefix(text);
+    // A Docker record of a blank line is a blank line: not a record.
+    if (text === '') return;
+    // A line that is a JSON object (from a Docker record), or one behind a log prefix.
+    const at = text.startsWith('{') ? 0 : text.indexOf('{') === -1 ? -1 : jsonAfterLogPrefix(text);
     if (at === -1) out.push({ kind: 'text', file: this.file, line, text });
     else out.push({ kind: 'json', file: this.file, line, text: text.slice(at).trimEnd() });
   }

@@ -178,6 +178,30 @@ describe('log prefixes before a JSON object', () => {
     expect(await split(big, { maxRecordBytes: 1000 })).toEqual([reject(1, 'record larger than 1000 bytes (found at least 1208 bytes)'), json(4, '{"b":1}')]);
   });
 
+  test('Docker json-file records: the line each holds, and a line Docker split over several records joined', async () => {
+    const alert = JSON.stringify({ rule: 'Terminal shell in container', priority: 'Notice', output: 'x'.repeat(50) });
+    const rec = (log: string, stream = 'stdout'): string => JSON.stringify({ log, stream, time: '2024-01-01T00:00:00.123456789Z' });
+    const lines = [
+      rec(`${alert}\n`),
+      rec('13:40:44.385152581: Warning Shell spawned (user=root)\n', 'stderr'),
+      rec(alert.slice(0, 40)),
+      rec('Falco started\n', 'stderr'),
+      rec(alert.slice(40, 70)),
+      rec(`${alert.slice(70)}\n`),
+      rec('\n'),
+    ];
+    const expected = [json(1, alert), text(2, '13:40:44.385152581: Warning Shell spawned (user=root)'), text(4, 'Falco started'), json(3, alert)];
+    expect(await split(`${lines.join('\n')}\n`)).toEqual(expected);
+    expect(await split(chunked(`${lines.join('\n')}\n`, 9))).toEqual(expected);
+    // A record that merely has a `log` key, or is not JSON after all, is a record like any other.
+    const own = JSON.stringify({ log: 'x', stream: 'stdout', rule: 'R', priority: 'Notice' });
+    expect(await split(`${own}\n{"log":"x", oops}\n`)).toEqual([json(1, own), json(2, '{"log":"x", oops}')]);
+    // Pieces that never end, or end past the record limit.
+    expect(await split(`${rec('{"rule":"cut')}\n`)).toEqual([json(1, '{"rule":"cut')]);
+    const big = [rec(`{"a":"${'y'.repeat(600)}`), rec('y'.repeat(600)), rec('"}\n')].join('\n');
+    expect(await split(`${big}\n`, { maxRecordBytes: 1000 })).toEqual([reject(1, 'record larger than 1000 bytes (found at least 1208 bytes)')]);
+  });
+
   test('a prefixed line without JSON stays text, whole', async () => {
     const lines = [
       'Feb 13 23:08:49 node-1 falco[539986]: 23:08:49.288822016: Warning K8s configmap (config={\\"k\\":\\"v\\"})',
