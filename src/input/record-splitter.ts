@@ -336,19 +336,29 @@ export class RecordSplitter {
     if (typeof r.log !== 'string' || (r.stream !== 'stdout' && r.stream !== 'stderr') || r.rule !== undefined || r.output !== undefined) return false;
     const ends = r.log.endsWith('\n');
     const log = ends ? r.log.replace(/\r?\n$/, '') : r.log;
-    const key = `docker ${r.stream}`;
+    this.piece(`docker ${r.stream}`, log, log, ends, out, (line) => line.trim());
+    return true;
+  }
+
+  /**
+   * One piece of a line a container runtime split (`key`: the runtime and stream). A line in one piece
+   * is read at once; otherwise the pieces are held until the last, and the joined line is read from the
+   * first piece's line. `first` is what a first piece stands for, `body` what it adds to the line;
+   * `finish` shapes the whole line.
+   */
+  private piece(key: string, first: string, body: string, last: boolean, out: RawRecord[], finish = (line: string): string => line): void {
     const held = this.partials.get(key);
     if (held === undefined) {
-      if (ends) this.emitLine(log.trim(), this.line, out);
-      else this.partials.set(key, { line: this.line, text: log, size: Buffer.byteLength(log) });
-      return true;
+      if (last) this.emitLine(finish(first), this.line, out);
+      else this.partials.set(key, { line: this.line, text: first, size: Buffer.byteLength(body) });
+      return;
     }
-    held.size += Buffer.byteLength(log);
-    if (held.size <= this.max) held.text += log;
-    if (!ends) return true;
+    // A later piece: appended while the whole stays within the record limit.
+    held.size += Buffer.byteLength(body);
+    if (held.size <= this.max) held.text += body;
+    if (!last) return;
     this.partials.delete(key);
-    this.emitJoined({ ...held, text: held.text.trim() }, out);
-    return true;
+    this.emitJoined({ ...held, text: finish(held.text) }, out);
   }
 
   /** A text line, or a JSON object behind a log prefix. */
@@ -366,21 +376,10 @@ export class RecordSplitter {
       this.emitLine(text, this.line, out);
       return;
     }
-    const held = this.partials.get(cri.stream);
-    if (held === undefined) {
-      if (cri.partial) this.partials.set(cri.stream, { line: this.line, text, size: Buffer.byteLength(text) - cri.length });
-      else this.emitLine(text, this.line, out);
-      return;
-    }
-    // A later piece of a split line: appended while the whole stays within the record limit.
-    held.size += Buffer.byteLength(text) - cri.length;
-    if (held.size <= this.max) held.text += text.slice(cri.length);
-    if (cri.partial) return;
-    this.partials.delete(cri.stream);
-    this.emitJoined(held, out);
+    this.piece(cri.stream, text, text.slice(cri.length), !cri.partial, out);
   }
 
-  /** A joined CRI line: read from its first piece's line, or rejected when its pieces add up past the limit. */
+  /** A joined line: read from its first piece's line, or rejected when its pieces add up past the limit. */
   private emitJoined(held: { readonly line: number; readonly text: string; readonly size: number }, out: RawRecord[]): void {
     if (held.size > this.max) out.push(this.reject(held.line, tooLarge(this.max, held.size)));
     else this.emitLine(held.text, held.line, out);
