@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { drawTable } from '../src/render/draw-table.js';
 import { fitColumns, KEEP_WHOLE, visibleWidth, wrapCell, wrapLines } from '../src/render/fit-width.js';
+import { shortTime } from '../src/render/markdown.js';
 import { ROOT } from './helpers.js';
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -27,6 +28,15 @@ describe('fitColumns', () => {
     expect(w[3]).toBeGreaterThanOrEqual(32);
   });
 
+  it('shares the room evenly above the words: a rule name gets as much as a long command beside it', () => {
+    // A timeline at 100 columns: time, rule, priority, what happened (whose longest word is a URL).
+    // 95 columns of room: the time and priority get what they want, the URL's column keeps its 50,
+    // and the rule name the 21 left, more than its longest word (11).
+    expect(fitColumns([14, 42, 10, 102], [14, 11, 10, 50], 100)).toEqual([14, 21, 10, 50]);
+    // Without a long word, the two wide columns share equally.
+    expect(fitColumns([14, 42, 10, 102], [14, 11, 10, 20], 100)).toEqual([14, 35, 10, 36]);
+  });
+
   it('shares the room when even the words do not fit, never below a few columns', () => {
     const w = fitColumns([12, 10, 32, 32, 32], [12, 10, 32, 32, 32], 60) as number[];
     expect(sum(w)).toBeLessThanOrEqual(60 - 6);
@@ -43,6 +53,24 @@ describe('fitColumns', () => {
         return sum(w) + natural.length + 1 <= width && w.every((x, j) => x <= (natural[j] as number) && x >= Math.min(4, word[j] as number));
       }),
     );
+  });
+});
+
+describe('shortTime (the terminal tables)', () => {
+  const t = '2026-11-27T09:12:10.200493828Z';
+  it('keeps what differs within the range: time of day, then month and day, then the date', () => {
+    expect(shortTime({ first: '2026-11-27T09:00:00.000000000Z', last: '2026-11-27T23:59:59.999999999Z' })(t)).toBe('09:12:10.200');
+    expect(shortTime({ first: '2026-11-26T23:00:00.000000000Z', last: '2026-11-27T10:00:00.000000000Z' })(t)).toBe('11-27 09:12:10');
+    expect(shortTime({ first: '2025-12-31T23:00:00.000000000Z', last: t })(t)).toBe('2026-11-27 09:12:10');
+    expect(shortTime(undefined)(t)).toBe('2026-11-27 09:12:10');
+  });
+
+  it('leaves anything but a full UTC time as it is', () => {
+    const short = shortTime({ first: t, last: t });
+    expect(short('09:12:10.200493828')).toBe('09:12:10.200493828');
+    expect(short('2026-11-27T09:12:10+02:00')).toBe('2026-11-27T09:12:10+02:00');
+    // No fraction: no milliseconds are made up.
+    expect(short('2026-11-27T09:12:10Z')).toBe('09:12:10');
   });
 });
 
@@ -148,6 +176,14 @@ describe('the terminal report of the shipped examples', () => {
     });
   }
 
+  it('lists where each rule fired, leaving unknown values out', () => {
+    // Continuation lines are indented under the item's text (four spaces); items start with '  * '.
+    const text = report(100).replace(/\n {4}(?=\S)/g, ' ');
+    expect(text).toContain('* Falco internal: syscall event drop: host ip-10-0-3-17\n');
+    expect(text).toContain('* Read sensitive file untrusted: host ip-10-0-3-17; namespace shop; pod checkout-7d9f8b6c5-x2kqp; image registry.example.com/shop/checkout:2.14.1; process cat; user root\n');
+    expect(text).not.toContain('Top namespaces');
+  });
+
   it('draws the Markdown of list items instead of printing it', () => {
     const text = run('seed-alert.json', 'terminal');
     const hints = text.slice(text.indexOf('Triage hints'), text.indexOf('Investigate')).replace(/\s+/g, ' ');
@@ -159,7 +195,7 @@ describe('the terminal report of the shipped examples', () => {
     expect(refs).not.toContain('](');
   });
 
-  it('keeps a fitted table whole: the incident table shows every tactic and both times of inc-1', () => {
+  it('keeps a fitted table whole: the incident table shows every tactic and the times of inc-1', () => {
     const text = report(60);
     const table = text.slice(text.indexOf('Incidents ('), text.indexOf('inc-1: risk'));
     // Reads the table column by column: a wrapped cell continues on the next lines of its row.
@@ -181,6 +217,7 @@ describe('the terminal report of the shipped examples', () => {
     const cells = inc1.map((c) => c.replace(/ /g, ''));
     expect(cells).toContain('containera1b2c3d4e5f6');
     expect(cells).toContain('execution→credential-access→discovery→command-and-control');
-    expect(cells.slice(-2)).toEqual(['2026-11-27T09:12:04.800123457Z', '2026-11-27T09:12:13.800740742Z']);
+    // One day: the times of day to the millisecond, first to last, in one column.
+    expect(cells.at(-1)).toBe('09:12:04.800to09:12:13.800');
   });
 });

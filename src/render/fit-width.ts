@@ -51,24 +51,36 @@ function share(room: number, caps: readonly number[]): number[] {
 }
 
 /**
+ * Shares `room` out as evenly as it can among columns that want at most `caps` each, none below its
+ * `floors` (their sum fits in `room`): narrow columns get all they want, a column whose floor is above
+ * the even share gets its floor, and the others share the rest equally.
+ */
+function shareAbove(room: number, floors: readonly number[], caps: readonly number[]): number[] {
+  const fixed = caps.map(() => false);
+  for (;;) {
+    const free = caps.map((_, j) => j).filter((j) => !fixed[j]);
+    const left = room - floors.reduce((n, f, j) => (fixed[j] ? n + f : n), 0);
+    const even = share(left, free.map((j) => caps[j] as number));
+    const below = free.filter((j, k) => (even[k] as number) < (floors[j] as number));
+    if (below.length === 0) return caps.map((_, j) => (fixed[j] ? (floors[j] as number) : (even[free.indexOf(j)] as number)));
+    for (const j of below) fixed[j] = true;
+  }
+}
+
+/**
  * Widths for the columns of a table, so that it fits in `width` with its `natural.length + 1` borders;
  * undefined when it fits as it is. `natural` is each column's widest cell and `word` its longest word,
- * both with the padding (a column's width includes it). Columns first keep their longest
- * word whole and share what is left; when even the words do not fit, every column gets a share and
- * long words (ids, times) are broken. No column gets less than a few characters.
+ * both with the padding (a column's width includes it). Columns keep their longest word whole and
+ * share the room evenly above that: a narrow column of several words (a rule name) gets as much as a
+ * wide one, rather than only its longest word. When even the words do not fit, every column gets a
+ * share and the longest words (ids, times) are broken. No column gets less than a few characters.
  */
 export function fitColumns(natural: readonly number[], word: readonly number[], width: number): number[] | undefined {
   const room = width - (natural.length + 1);
   const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
   if (sum(natural) <= room) return undefined;
   const least = natural.map((n, j) => Math.min(n, word[j] as number));
-  if (sum(least) <= room) {
-    const extra = share(
-      room - sum(least),
-      natural.map((n, j) => n - (least[j] as number)),
-    );
-    return least.map((l, j) => l + (extra[j] as number));
-  }
+  if (sum(least) <= room) return shareAbove(room, least, natural);
   return share(room, least).map((w, j) => Math.max(w, Math.min(MIN_COLUMN, least[j] as number)));
 }
 

@@ -23,6 +23,58 @@ export interface RenderOptions {
   readonly color: boolean;
   /** Markdown only: how much detail to keep (see DETAIL_LEVELS); 0, the default, keeps everything. */
   readonly detail?: number;
+  /**
+   * For the terminal, where every column counts: times in tables are cut to what differs within the
+   * report's time range (given whole in the summary), and an exact KB match is not named twice.
+   */
+  readonly compact?: boolean;
+}
+
+/** How the tables of one report write times and KB matches. */
+interface TableStyle {
+  readonly compact: boolean;
+  readonly time: (t: string | undefined) => string;
+  /** The header cells of when something was first and last seen, and their cells for one row. */
+  readonly seenHead: readonly string[];
+  readonly seen: (first: string | undefined, last: string | undefined) => string[];
+  readonly match: (g: RuleGroup) => string;
+}
+
+/** A full UTC time as the report holds it, in parts: year, month-day, time of day, milliseconds. */
+const UTC_TIME = /^(\d{4})-(\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d{3})?\d*Z$/;
+
+/**
+ * Table times written short: the time of day with milliseconds when the whole range is one UTC day,
+ * else month, day and time when it is one year, else the date and time. Anything else stays whole.
+ */
+export function shortTime(range: { readonly first: string; readonly last: string } | undefined): (t: string) => string {
+  const a = range ? UTC_TIME.exec(range.first) : null;
+  const b = range ? UTC_TIME.exec(range.last) : null;
+  const year = a && b && a[1] === b[1] ? a[1] : undefined;
+  const day = year !== undefined && a && b && a[2] === b[2] ? a[2] : undefined;
+  return (t) => {
+    const m = UTC_TIME.exec(t);
+    if (!m) return t;
+    if (day !== undefined && m[1] === year && m[2] === day) return `${m[3]}${m[4] ?? ''}`;
+    if (year !== undefined && m[1] === year) return `${m[2]} ${m[3]}`;
+    return `${m[1]}-${m[2]} ${m[3]}`;
+  };
+}
+
+function tableStyle(r: Report, compact: boolean): TableStyle {
+  const short = compact ? shortTime(r.timeRange) : (t: string) => t;
+  const time = (t: string | undefined): string => (t === undefined ? '_unknown_' : short(t));
+  return {
+    compact,
+    time,
+    // One column in the terminal: the two times then wrap as one cell instead of taking two whole columns.
+    seenHead: compact ? ['Seen'] : ['First seen', 'Last seen'],
+    seen: (first, last) => {
+      const [a, b] = [time(first), time(last)];
+      return !compact ? [a, b] : a === b ? [a] : [`${a} to ${b}`];
+    },
+    match: (g) => (!g.match.entry ? 'none' : compact && g.match.how === 'exact' ? 'exact' : `${g.match.how}: ${mdText(g.match.entry.rule)}`),
+  };
 }
 
 /**
@@ -292,11 +344,17 @@ export function renderEntryMarkdown(entry: KbEntry): string {
   return `${[...head, ...sections].join('\n\n')}\n`;
 }
 
-function overview(r: Report): string {
+/** The report's time range; in the terminal one time when it is one, and said to be UTC (the tables' short times are). */
+function timeRange(range: { readonly first: string; readonly last: string }, compact: boolean): string {
+  if (!compact) return `${range.first} to ${range.last}`;
+  return `${range.first === range.last ? range.first : `${range.first} to ${range.last}`} (UTC)`;
+}
+
+function overview(r: Report, compact: boolean): string {
   const prios = PRIORITIES.filter((p) => r.totals.byPriority[p] > 0).map((p) => `${r.totals.byPriority[p]} ${p}`);
   const rows: string[][] = [
     ['Alerts', `${r.totals.alerts}${prios.length > 0 ? `: ${prios.join(', ')}` : ''}`],
-    ['Time range', r.timeRange ? `${r.timeRange.first} to ${r.timeRange.last}` : '_unknown_'],
+    ['Time range', r.timeRange ? timeRange(r.timeRange, compact) : '_unknown_'],
     ['Sources', counted(r.sources)],
     ['Hosts', counted(r.hosts)],
     [
@@ -308,53 +366,68 @@ function overview(r: Report): string {
   return table(['', 'Summary'], rows);
 }
 
-function rulesTable(r: Report, maxRows = Infinity): string {
+const WHERE_KEYS = ['host', 'namespace', 'pod', 'image', 'process', 'user'] as const;
+
+/** Each rule's top hosts, namespaces, pods, images, processes and users, a column each. */
+function whereTable(groups: readonly RuleGroup[]): string {
+  return table(
+    ['Rule', ...WHERE_KEYS.map((k) => `Top ${PLURALS[k]}`)],
+    groups.map((g) => [mdText(g.rule), ...WHERE_KEYS.map((k) => counted(g.top[k].slice(0, 3), g.count))]),
+  );
+}
+
+/** The same as a list, an item per rule: seven columns of names and ids do not fit a terminal. */
+function whereList(groups: readonly RuleGroup[]): string {
+  return groups
+    .map((g) => {
+      const known = WHERE_KEYS.filter((k) => g.top[k].length > 0).map((k) => `${LABELS[k].toLowerCase()} ${counted(g.top[k].slice(0, 3), g.count)}`);
+      return `- **${mdText(g.rule)}**: ${known.length > 0 ? known.join('; ') : 'nothing known'}`;
+    })
+    .join('\n');
+}
+
+function rulesTable(r: Report, maxRows: number, style: TableStyle): string {
   const shown = r.groups.slice(0, maxRows);
   const state = r.baseline ? new Map(r.baseline.rules.map((x) => [x.rule, x.state])) : undefined;
   const rules = table(
-    ['Priority', 'Rule', 'Alerts', 'First seen', 'Last seen', 'KB match', ...(state ? ['Baseline'] : [])],
+    ['Priority', 'Rule', 'Alerts', ...style.seenHead, 'KB match', ...(state ? ['Baseline'] : [])],
     shown.map((g) => [
       g.priority,
       mdText(g.rule),
       String(g.count),
-      g.firstSeen ?? '_unknown_',
-      g.lastSeen ?? '_unknown_',
-      g.match.entry ? `${g.match.how}: ${mdText(g.match.entry.rule)}` : 'none',
+      ...style.seen(g.firstSeen, g.lastSeen),
+      style.match(g),
       ...(state ? [state.get(g.rule) ?? 'new'] : []),
     ]),
   );
-  const keys = ['host', 'namespace', 'pod', 'image', 'process', 'user'] as const;
-  const where = table(
-    ['Rule', ...keys.map((k) => `Top ${PLURALS[k]}`)],
-    shown.map((g) => [mdText(g.rule), ...keys.map((k) => counted(g.top[k].slice(0, 3), g.count))]),
-  );
+  const where = style.compact ? whereList(shown) : whereTable(shown);
   const more = r.groups.length > shown.length ? `\n\n_${r.groups.length - shown.length} more rules are not listed (--max-bytes)._` : '';
-  return `${rules}${more}\n\n**Where each rule fired** (top values, with counts when they differ):\n\n${where}${more}`;
+  const said = style.compact ? 'top values, with counts when they differ; unknown ones left out' : 'top values, with counts when they differ';
+  return `${rules}${more}\n\n**Where each rule fired** (${said}):\n\n${where}${more}`;
 }
 
 const PIVOT_LABELS: Readonly<Record<PivotKey, string>> = { rule: 'Rule', ...LABELS };
 
-function pivotRow(row: PivotRow, first: string, second: string): string[] {
+function pivotRow(row: PivotRow, first: string, second: string, style: TableStyle): string[] {
   return [
     first,
     second,
     String(row.count),
     PRIORITIES.filter((p) => row.byPriority[p]).map((p) => `${p} ${row.byPriority[p]}`).join(', '),
-    row.firstSeen ?? '_unknown_',
-    row.lastSeen ?? '_unknown_',
+    ...style.seen(row.firstSeen, row.lastSeen),
     counted(row.topRules),
   ];
 }
 
 /** The --group-by section: one row per value, nested rows under it for a second key. */
-function pivotSection(p: Pivot): string {
+function pivotSection(p: Pivot, style: TableStyle): string {
   const [k1, k2] = p.by as [PivotKey, PivotKey | undefined];
   const rows: string[][] = [];
   for (const r of p.rows) {
-    rows.push(pivotRow(r, `**${mdText(r.value)}**`, k2 ? '' : ''));
-    for (const s of r.rows ?? []) rows.push(pivotRow(s, '', mdText(s.value)));
+    rows.push(pivotRow(r, `**${mdText(r.value)}**`, '', style));
+    for (const s of r.rows ?? []) rows.push(pivotRow(s, '', mdText(s.value), style));
   }
-  const head = [PIVOT_LABELS[k1], k2 ? PIVOT_LABELS[k2] : '', 'Alerts', 'Priorities', 'First seen', 'Last seen', 'Top rules'];
+  const head = [PIVOT_LABELS[k1], k2 ? PIVOT_LABELS[k2] : '', 'Alerts', 'Priorities', ...style.seenHead, 'Top rules'];
   const other = p.otherCount > 0 ? `\n\n_${p.otherCount} alerts with values beyond the first 2,000 are not listed._` : '';
   const title = `## By ${PIVOT_LABELS[k1].toLowerCase()}${k2 ? ` and ${PIVOT_LABELS[k2].toLowerCase()}` : ''}`;
   return `${title}\n\n${table(k2 ? head : head.filter((_, i) => i !== 1), k2 ? rows : rows.map((r) => r.filter((_, i) => i !== 1)))}${other}`;
@@ -393,7 +466,7 @@ function dataQuality(r: Report): string {
 }
 
 /** The incidents table, then the detail (score explained, timeline) of the riskiest. */
-function incidentsSection(r: Report, details: number): string {
+function incidentsSection(r: Report, details: number, style: TableStyle): string {
   const list = r.incidents.incidents;
   if (list.length === 0) return '';
   const rows = list.slice(0, 50).map((i) => [
@@ -403,17 +476,16 @@ function incidentsSection(r: Report, details: number): string {
     String(i.alerts),
     i.priority,
     i.tactics.length > 0 ? i.tactics.join(' → ') : '_none_',
-    i.firstSeen ?? '_unknown_',
-    i.lastSeen ?? '_unknown_',
+    ...style.seen(i.firstSeen, i.lastSeen),
   ]);
-  const out = [`## Incidents (${r.incidents.total}, riskiest first)`, table(['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', 'First seen', 'Last seen'], rows)];
+  const out = [`## Incidents (${r.incidents.total}, riskiest first)`, table(['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', ...style.seenHead], rows)];
   if (list.length > 50) out.push(`_${list.length - 50} more incidents are in --format json._`);
   for (const i of list.slice(0, details)) {
     const where = [i.host && `host ${mdText(i.host)}`, i.namespace && `namespace ${mdText(i.namespace)}`, i.pod && `pod ${mdText(i.pod)}`, i.image && `image ${mdText(i.image)}`].filter(Boolean).join(', ');
     out.push(`### ${i.id}: risk ${i.risk}, ${workloadLabel(i.workload)}`);
     if (where) out.push(`Where: ${where}.`);
     out.push(`Why this score: ${i.riskFactors.map((f) => `${mdText(f.reason)} (${f.points > 0 ? '+' : ''}${f.points})`).join('; ')}.`);
-    const timeline = i.timeline.map((t) => [t.time ?? '_unknown_', mdText(t.rule), t.priority, `${mdText(t.what)}${t.count > 1 ? ` (${t.count} times)` : ''}`]);
+    const timeline = i.timeline.map((t) => [style.time(t.time), mdText(t.rule), t.priority, `${mdText(t.what)}${t.count > 1 ? ` (${t.count} times)` : ''}`]);
     if (i.timelineOmitted) timeline.splice(i.timelineOmitted.at, 0, ['…', `${i.timelineOmitted.alerts} alerts left out`, '', '']);
     out.push(table(['Time', 'Rule', 'Priority', 'What happened'], timeline));
   }
@@ -447,11 +519,13 @@ export function renderMarkdown(r: Report, opts: RenderOptions): string {
   const out: string[] = [];
   const single = r.totals.alerts === 1 && r.groups.length === 1;
   out.push(single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`);
-  out.push(overview(r));
-  if (r.pivot) out.push(pivotSection(r.pivot));
-  const inc = single ? '' : incidentsSection(r, Math.min(5, detail.detailsFor));
+  const compact = opts.compact ?? false;
+  const style = tableStyle(r, compact);
+  out.push(overview(r, compact));
+  if (r.pivot) out.push(pivotSection(r.pivot, style));
+  const inc = single ? '' : incidentsSection(r, Math.min(5, detail.detailsFor), style);
   if (inc) out.push(inc);
-  if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r, detail.rulesRows));
+  if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r, detail.rulesRows, style));
   const base = baselineSection(r);
   if (base) out.push(base);
   const dq = dataQuality(r);

@@ -121,7 +121,7 @@ export function markdownToTerminal(md: string, opts: RenderOptions): string {
   return wrapLines(marked.parse(md, { async: false }) as string, opts.width);
 }
 
-/** Renders the whole report for a terminal. */
+/** Renders the whole report for a terminal, from its Markdown with the tables made compact. */
 export function renderTerminal(r: Report, opts: RenderOptions): string {
-  return markdownToTerminal(renderMarkdown(r, opts), opts);
+  return markdownToTerminal(renderMarkdown(r, { ...opts, compact: true }), opts);
 }
