@@ -33,6 +33,8 @@ describe('compiled knowledge base', () => {
     const parsed = new Set<string>();
     const refs = indexedRefs(index, () => Buffer.from(json)).map((r) => ({
       head: r.head,
+      // The terms the build worked out; whole entries have none and work theirs out when matching.
+      terms: r.terms,
       get entry() {
         parsed.add(r.head.rule);
         return r.entry;
@@ -40,17 +42,23 @@ describe('compiled knowledge base', () => {
     }));
     const lazy = indexKbRefs(refs, ['built-in']);
     expect(parsed.size).toBe(0);
-    const alerts = readFileSync(`${CORPUS}public-alerts.jsonl`, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l, i) => alertFrom(l, 'public-alerts.jsonl', i + 1));
+    const lines = readFileSync(`${CORPUS}public-alerts.jsonl`, 'utf8').split('\n').filter(Boolean);
+    // Each alert also under a custom name, so that similarity matching is compared too.
+    const alerts = lines.flatMap((l, i) => {
+      const custom = JSON.stringify({ ...JSON.parse(l), rule: `Custom ${i}: ${JSON.parse(l).rule ?? ''} (site copy)` });
+      return [alertFrom(l, 'public-alerts.jsonl', i + 1), alertFrom(custom, 'custom.jsonl', i + 1)];
+    });
     const match = cachedMatcher(lazy);
     const chosen = new Set<string>();
+    let similar = 0;
     for (const a of alerts) {
       const m = match(a);
       expect(m).toEqual(matchEntry(a, whole));
       if (m.entry) chosen.add(m.entry.rule);
+      if (m.how === 'similar') similar++;
     }
+    expect(refs.every((r) => r.terms !== undefined)).toBe(true);
+    expect(similar).toBeGreaterThan(5);
     expect(chosen.size).toBeGreaterThan(5);
     expect([...parsed].sort()).toEqual([...chosen].sort());
   });

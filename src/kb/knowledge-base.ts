@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KbError, InputError, type Problem } from '../errors.js';
 import type { KbEntry } from './load-kb.js';
+import { termsOf, type Terms } from './terms.js';
 
 /** What matching reads of an entry: its names, kind, source, tags, fields and generic scope. */
 export type KbHead = Pick<KbEntry, 'rule' | 'aliases' | 'kind' | 'applies' | 'source' | 'tags' | 'fields'>;
@@ -15,6 +16,8 @@ export type KbHead = Pick<KbEntry, 'rule' | 'aliases' | 'kind' | 'applies' | 'so
 export interface KbRef {
   readonly head: KbHead;
   readonly entry: KbEntry;
+  /** What similarity matching compares, when the build worked it out (built-in entries). */
+  readonly terms?: Terms;
 }
 
 /** The indexed catalogue the matcher reads. */
@@ -44,8 +47,8 @@ const HEAD_KEYS = ['rule', 'aliases', 'kind', 'applies', 'source', 'tags', 'fiel
 export interface KbIndex {
   /** The byte length of the kb.json it indexes: another length means the two are out of step. */
   readonly bytes: number;
-  /** Per entry: its head, and the byte range of its JSON text in kb.json. */
-  readonly entries: readonly { readonly head: KbHead; readonly at: readonly [number, number] }[];
+  /** Per entry: its head, its terms, and the byte range of its JSON text in kb.json. */
+  readonly entries: readonly { readonly head: KbHead; readonly terms: Terms; readonly at: readonly [number, number] }[];
 }
 
 /** The text of dist/kb.json (exactly JSON.stringify(entries)) and its index. */
@@ -57,7 +60,7 @@ export function compileKb(entries: readonly KbEntry[]): { json: string; index: K
     if (parts.length > 0) offset += 1; // ','
     const text = JSON.stringify(e);
     const bytes = Buffer.byteLength(text);
-    indexed.push({ head: headOf(e), at: [offset, offset + bytes] });
+    indexed.push({ head: headOf(e), terms: termsOf(e), at: [offset, offset + bytes] });
     parts.push(text);
     offset += bytes;
   }
@@ -81,6 +84,7 @@ class IndexedRef implements KbRef {
   #entry: KbEntry | undefined;
   constructor(
     readonly head: KbHead,
+    readonly terms: Terms,
     private readonly at: readonly [number, number],
     private readonly text: () => Buffer,
   ) {}
@@ -96,7 +100,7 @@ class IndexedRef implements KbRef {
 
 /** Refs over an index; `text` gives kb.json's bytes (read once, when the first entry is). */
 export function indexedRefs(index: KbIndex, text: () => Buffer): KbRef[] {
-  return index.entries.map(({ head, at }) => new IndexedRef(head, at, text));
+  return index.entries.map(({ head, terms, at }) => new IndexedRef(head, terms, at, text));
 }
 
 /** Rule names compare without case and with runs of spaces folded. */

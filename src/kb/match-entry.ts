@@ -2,6 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { normaliseRuleName, type KbRef, type KnowledgeBase } from './knowledge-base.js';
 import type { KbEntry } from './load-kb.js';
+import { fieldBases, jaccard, meaningfulTags, nameWords, termsOf, type Terms } from './terms.js';
 
 /** How an entry was chosen, most certain first. */
 export const MATCH_KINDS = ['exact', 'alias', 'similar', 'generic', 'none'] as const;
@@ -18,8 +19,6 @@ export interface Match {
   readonly confidence?: 'high' | 'medium' | 'low';
 }
 
-const NOISE_TAG = /^(maturity_|mitre_|T\d{4}|TA\d{4}|NIST|PCI|CIS$|cis$)/i;
-const STOP = new Set(['a', 'an', 'the', 'in', 'of', 'to', 'by', 'on', 'for', 'from', 'with', 'and', 'or', 'detect', 'detected', 'custom', 'rule']);
 
 const PLUGIN_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ['ka.', 'k8s_audit'],
@@ -39,29 +38,7 @@ export function alertSource(alert: Alert): string {
   return 'syscall';
 }
 
-function meaningfulTags(tags: readonly string[]): Set<string> {
-  return new Set(tags.filter((t) => !NOISE_TAG.test(t)).map((t) => t.toLowerCase()));
-}
 
-/** Words custom rule names use for the same thing as official ones. */
-const SYNONYMS: Readonly<Record<string, string>> = {
-  bash: 'shell',
-  sh: 'shell',
-  zsh: 'shell',
-  ksh: 'shell',
-  dash: 'shell',
-  terminal: 'shell',
-  k8s: 'kubernetes',
-  kube: 'kubernetes',
-  connect: 'connection',
-  outbound: 'connection',
-  inbound: 'connection',
-  traffic: 'connection',
-  tunneling: 'tunnel',
-  cred: 'credential',
-  credentials: 'credential',
-  secret: 'credential',
-};
 
 /** Tag families inferred from name words, for custom rules that carry no tags. */
 const WORD_FAMILY: Readonly<Record<string, string>> = {
@@ -79,43 +56,31 @@ const WORD_FAMILY: Readonly<Record<string, string>> = {
   directory: 'filesystem',
 };
 
-/** Own keys only: a rule named `constructor` must not reach Object.prototype. */
-function synonym(w: string): string | undefined {
-  return Object.hasOwn(SYNONYMS, w) ? SYNONYMS[w] : undefined;
-}
-
-function words(name: string): Set<string> {
-  return new Set(
-    name
-      .toLowerCase()
-      .split(/[^a-z0-9]+/)
-      .filter((w) => w.length > 1 && !STOP.has(w))
-      .map((w) => synonym(w) ?? (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w))
-      .map((w) => synonym(w) ?? w),
-  );
-}
-
-function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): { score: number; shared: T[] } {
-  const shared = [...a].filter((x) => b.has(x));
-  const union = new Set([...a, ...b]).size;
-  return { score: union === 0 ? 0 : shared.length / union, shared };
-}
-
 /** Below this similarity a custom rule gets the generic entry rather than a guess. */
 const SIMILAR_THRESHOLD = 0.3;
 
+/** Terms of entries that do not come with them (those of --kb directories), worked out once. */
+const worked = new WeakMap<KbRef, Terms>();
+function refTerms(ref: KbRef): Terms {
+  if (ref.terms !== undefined) return ref.terms;
+  let t = worked.get(ref);
+  if (t === undefined) worked.set(ref, (t = termsOf(ref.head)));
+  return t;
+}
+
 function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undefined {
   const aTags = meaningfulTags(alert.tags);
-  const aFields = new Set(Object.keys(alert.fields).map((f) => f.replace(/\[[^\]]*\]$/, '')));
-  const aWords = words(alert.rule);
+  const aFields = fieldBases(Object.keys(alert.fields));
+  const aWords = nameWords(alert.rule);
   let best: { ref: KbRef; score: number; signals: string[] } | undefined;
   // Heads only: the one entry chosen is the only one read whole.
   for (const ref of kb.refs) {
     const entry = ref.head;
     if (entry.kind !== 'rule' || entry.source !== source) continue;
-    const t = jaccard(aTags, meaningfulTags(entry.tags));
-    const f = jaccard(aFields, new Set(entry.fields.map((x) => x.replace(/\[[^\]]*\]$/, ''))));
-    const n = jaccard(aWords, words(entry.rule));
+    const terms = refTerms(ref);
+    const t = jaccard(aTags, terms.tags);
+    const f = jaccard(aFields, terms.fields);
+    const n = jaccard(aWords, terms.words);
     // Tags carry intent, names carry the behaviour, fields only the shape: weigh them so.
     const score = 0.4 * t.score + 0.35 * n.score + 0.25 * f.score;
     if (!best || score > best.score) {
@@ -133,9 +98,9 @@ function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undef
 }
 
 function generic(alert: Alert, source: string, kb: KnowledgeBase): Match {
-  const own = meaningfulTags(alert.tags);
+  const own = new Set(meaningfulTags(alert.tags));
   // A custom rule without tags still says what it is about in its name.
-  const tags = own.size > 0 ? own : new Set([...words(alert.rule)].map((w) => (Object.hasOwn(WORD_FAMILY, w) ? WORD_FAMILY[w] : undefined)).filter((t): t is string => t !== undefined));
+  const tags = own.size > 0 ? own : new Set(nameWords(alert.rule).map((w) => (Object.hasOwn(WORD_FAMILY, w) ? WORD_FAMILY[w] : undefined)).filter((t): t is string => t !== undefined));
   const inferred = own.size === 0 && tags.size > 0;
   const forSource = kb.generic.filter((g) => g.head.applies?.source === source);
   // The family sharing the most tags wins; on a tie, the narrower family (fewer tags) is more specific.
