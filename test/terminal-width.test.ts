@@ -37,6 +37,12 @@ describe('fitColumns', () => {
     expect(fitColumns([14, 42, 10, 102], [14, 11, 10, 20], 100)).toEqual([14, 35, 10, 36]);
   });
 
+  it('breaks long words before short ones when not every word fits, and still shares the rest evenly', () => {
+    // The same timeline at 80 columns: 75 of room, and the words alone want 85. The time (14) stays
+    // whole, the URL is broken, and the rule name gets an even share (25) instead of its longest word.
+    expect(fitColumns([14, 42, 10, 102], [14, 11, 10, 50], 80)).toEqual([14, 25, 10, 26]);
+  });
+
   it('shares the room when even the words do not fit, never below a few columns', () => {
     const w = fitColumns([12, 10, 32, 32, 32], [12, 10, 32, 32, 32], 60) as number[];
     expect(sum(w)).toBeLessThanOrEqual(60 - 6);

@@ -5,6 +5,8 @@
 
 /** Columns narrower than this are not squeezed further (two characters and the padding). */
 const MIN_COLUMN = 4;
+/** When not every word fits, words up to this wide (with the padding) are the ones kept whole. */
+const SHORT_WORD = 16;
 
 /** One SGR sequence, as chalk writes them. */
 const SGR = /\x1b\[[0-9;]*m/y;
@@ -72,8 +74,9 @@ function shareAbove(room: number, floors: readonly number[], caps: readonly numb
  * undefined when it fits as it is. `natural` is each column's widest cell and `word` its longest word,
  * both with the padding (a column's width includes it). Columns keep their longest word whole and
  * share the room evenly above that: a narrow column of several words (a rule name) gets as much as a
- * wide one, rather than only its longest word. When even the words do not fit, every column gets a
- * share and the longest words (ids, times) are broken. No column gets less than a few characters.
+ * wide one, rather than only its longest word. When even the words do not fit, words of up to 14
+ * characters are kept whole where they can be and longer ones broken. No column gets less than a few
+ * characters.
  */
 export function fitColumns(natural: readonly number[], word: readonly number[], width: number): number[] | undefined {
   const room = width - (natural.length + 1);
@@ -81,6 +84,12 @@ export function fitColumns(natural: readonly number[], word: readonly number[], 
   if (sum(natural) <= room) return undefined;
   const least = natural.map((n, j) => Math.min(n, word[j] as number));
   if (sum(least) <= room) return shareAbove(room, least, natural);
+  // Not every word fits. Short words (times, ids, names) stay whole as far as they can, longer ones
+  // (paths, URLs, image references) are broken, and the room above that is shared evenly as before.
+  for (let cap = Math.min(SHORT_WORD, Math.max(...least)); cap >= MIN_COLUMN; cap--) {
+    const floors = least.map((l) => Math.min(l, cap));
+    if (sum(floors) <= room) return shareAbove(room, floors, natural);
+  }
   return share(room, least).map((w, j) => Math.max(w, Math.min(MIN_COLUMN, least[j] as number)));
 }
 
