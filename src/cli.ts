@@ -1,5 +1,5 @@
 // commander → options; the only file that reads argv and env or decides exit codes.
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
@@ -84,6 +84,28 @@ function durationArg(flag: string) {
 }
 
 /** Reads a small text file the user named, as an InputError when it cannot be read. */
+/** Inputs up to this size (regular files, not compressed) are read without the heap settings. */
+const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Tunes the heap unless the input is known to be small: regular files (or stdin redirected from one)
+ * of at most 4 MiB together, none gzipped. Pipes, directories and large files get the settings.
+ */
+async function tuneHeapFor(sources: readonly string[], io: Io): Promise<void> {
+  if (!io.tuneHeap) return;
+  let total = 0;
+  for (const s of sources) {
+    try {
+      const st = s === '-' ? (io.stdinKind() === 'file' ? fstatSync(0) : undefined) : statSync(s);
+      if (st === undefined || !st.isFile() || /\.gz$/i.test(s)) return await io.tuneHeap();
+      total += st.size;
+    } catch {
+      // A file that cannot be read is reported by the reader; it does not make the input large.
+    }
+  }
+  if (total > SMALL_INPUT_BYTES) await io.tuneHeap();
+}
+
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -263,6 +285,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const { createLiveOutput } = live || renderers.streams ? await import('./live.js') : { createLiveOutput: undefined };
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
+  await tuneHeapFor(flags.sources, io);
   const view = { version: toolVersion(), width: flags.width, color: flags.color };
   const redact = flags.redact
     ? await Promise.all([import('./alert/redact-alert.js'), import('./escape/redact.js')]).then(([a, t]) => ({ alert: a.redactAlert, text: t.redactText }))
@@ -427,6 +450,7 @@ function program(io: Io, state: { code: number }): Command {
       if (bad !== undefined) throw new UsageError(`--allow-tactic "${bad}": expected one of ${TACTICS.join(', ')}`);
       const [{ tune }, { loadKnowledgeBase }] = await Promise.all([import('./tune/tune-command.js'), import('./kb/knowledge-base.js')]);
       const kbase = await loadKnowledgeBase(o.kb ?? []);
+      await tuneHeapFor(files.length > 0 ? files : ['-'], io);
       let warned = 0;
       const out = await tune(
         {

@@ -1,4 +1,4 @@
-// Process-wide heap tuning for the command line (bin/ and the benchmark call it; tests and library use do not).
+// Process-wide heap tuning for the command line (processIo applies it before a large input; tests and library use do not).
 import { setFlagsFromString } from 'node:v8';
 
 /**

@@ -42,13 +42,13 @@ process.on('exit', () => {
  * Runs the built tool and returns what it loaded: `dist/...`, `npm:<package>` (and `npm:<package>/<file>`)
  * and `node:<builtin>` names. A CommonJS stand-in (render/terminal.ts) counts as its package, loaded.
  */
-function loaded(args: string[]): { code: number | null; modules: Set<string>; stdout: string } {
+function loaded(args: string[], input?: string): { code: number | null; modules: Set<string>; stdout: string } {
   const trace = join(DIR, `trace-${Math.random().toString(36).slice(2)}`);
   writeFileSync(trace, '');
   const env = { ...process.env, NO_COLOR: '1', FR_TRACE: trace } as NodeJS.ProcessEnv;
   delete env.FORCE_COLOR;
   delete env.NODE_OPTIONS;
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(DIR, 'register.mjs')).href, BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(DIR, 'register.mjs')).href, BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
   const modules = new Set<string>();
   for (const url of readFileSync(trace, 'utf8').split('\n').filter(Boolean)) {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(url);
@@ -96,6 +96,22 @@ describe('start-up loads only what the run needs', () => {
     expect(r.modules).toContain('npm:emojilib');
     expect(r.modules).toContain('dist/render/draw-table.js');
     for (const m of ['npm:highlight.js', 'npm:emojilib/emojis.json', 'npm:cli-table3/src/table.js', 'npm:string-width', 'npm:yaml', 'npm:zod', 'dist/kb/load-kb.js']) expect(r.modules, m).not.toContain(m);
+  });
+
+  it('a small report loads neither node:crypto nor the heap settings (node:v8); a large or piped input gets the settings', () => {
+    for (const format of ['json', 'markdown']) {
+      const r = loaded([...REPORT, '--format', format]);
+      expect(r.code).toBe(0);
+      for (const m of ['node:crypto', 'node:v8', 'dist/heap.js']) expect(r.modules, `${format}: ${m}`).not.toContain(m);
+    }
+    // Over 4 MiB of alerts in a file, then the same alert through a pipe (a stream that may never end).
+    const big = join(DIR, 'big.ndjson');
+    const line = readFileSync(join(ROOT, REPORT[0] as string), 'utf8').trim();
+    writeFileSync(big, `${line}\n`.repeat(Math.ceil((4.5 * 1024 * 1024) / (line.length + 1))));
+    expect(loaded([big, '--format', 'json']).modules).toContain('node:v8');
+    const piped = loaded(['--format', 'json'], `${line}\n`);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ totals: { alerts: 1 } });
+    expect(piped.modules).toContain('node:v8');
   });
 
   it('a usage error loads neither the pipeline nor any renderer', () => {

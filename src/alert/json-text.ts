@@ -1,5 +1,4 @@
 // JSON text → value without silent changes: integers beyond 2^53 and overflowing numbers keep their digits.
-import { randomBytes } from 'node:crypto';
 import { detach } from '../detach.js';
 
 /** A JSON number kept as written because a JavaScript number would change it (2^53+, 1e400, -0). */
@@ -13,8 +12,13 @@ export class ExactNumber {
   }
 }
 
-/** A per-process marker nobody can guess, so an alert's own strings can never pose as numbers. */
-const EXACT_MARK = `\u0000exact${randomBytes(6).toString('hex')}:`;
+/**
+ * A per-process marker the writer of an alert cannot know in advance, so an alert's own strings cannot
+ * pose as numbers. Math.random is seeded from the operating system in every process; node:crypto
+ * would cost a few milliseconds of start-up to load. Guessing it would at most let a string made of
+ * number characters be written as that number: the marker is only ever replaced by such characters.
+ */
+const EXACT_MARK = `\u0000exact${Math.random().toString(36).slice(2, 10)}${Math.random().toString(36).slice(2, 10)}:`;
 
 /** Limits that keep one hostile record from costing unbounded memory or stack. */
 export interface JsonLimits {
