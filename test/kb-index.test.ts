@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileKb, indexedRefs, indexKbRefs, loadKnowledgeBase } from '../src/kb/knowledge-base.js';
 import { cachedMatcher, matchEntry } from '../src/kb/match-entry.js';
+import { termsOf } from '../src/kb/terms.js';
 import { CORPUS, ROOT, alertFrom } from './helpers.js';
 
 describe('compiled knowledge base', () => {
@@ -16,14 +17,18 @@ describe('compiled knowledge base', () => {
     expect(Buffer.byteLength(json)).toBeGreaterThan(json.length);
     expect(index.bytes).toBe(Buffer.byteLength(json));
     let reads = 0;
-    const refs = indexedRefs(index, () => {
+    const bytes = Buffer.from(json);
+    const refs = indexedRefs(index, (start, end) => {
       reads++;
-      return Buffer.from(json);
+      return bytes.subarray(start, end);
     });
     expect(refs.map((r) => r.head.rule)).toEqual(entries.map((e) => e.rule));
-    expect(refs.map((r) => r.head)).toEqual(entries.map((e) => ({ rule: e.rule, aliases: e.aliases, kind: e.kind, ...(e.applies ? { applies: e.applies } : {}), source: e.source, tags: e.tags, fields: e.fields })));
+    expect(refs.map((r) => r.head)).toEqual(entries.map((e) => ({ rule: e.rule, aliases: e.aliases, kind: e.kind, ...(e.applies ? { applies: e.applies } : {}), source: e.source })));
+    expect(refs.map((r) => r.terms)).toEqual(entries.map(termsOf));
     expect(reads).toBe(0);
     expect(refs.map((r) => r.entry)).toEqual(entries);
+    // One read per entry, of its own bytes only.
+    expect(reads).toBe(entries.length);
     expect(refs[0]?.entry).toBe(refs[0]?.entry);
   });
 
@@ -31,9 +36,10 @@ describe('compiled knowledge base', () => {
     const whole = await loadKnowledgeBase();
     const { json, index } = compileKb(whole.entries);
     const parsed = new Set<string>();
-    const refs = indexedRefs(index, () => Buffer.from(json)).map((r) => ({
+    const bytes = Buffer.from(json);
+    const refs = indexedRefs(index, (start, end) => bytes.subarray(start, end)).map((r) => ({
       head: r.head,
-      // The terms the build worked out; whole entries have none and work theirs out when matching.
+      // The terms the build worked out; whole entries work theirs out when matching first asks.
       terms: r.terms,
       get entry() {
         parsed.add(r.head.rule);
@@ -57,7 +63,6 @@ describe('compiled knowledge base', () => {
       if (m.entry) chosen.add(m.entry.rule);
       if (m.how === 'similar') similar++;
     }
-    expect(refs.every((r) => r.terms !== undefined)).toBe(true);
     expect(similar).toBeGreaterThan(5);
     expect(chosen.size).toBeGreaterThan(5);
     expect([...parsed].sort()).toEqual([...chosen].sort());
@@ -66,7 +71,8 @@ describe('compiled knowledge base', () => {
   it('says so when kb.json and its index are out of step', () => {
     const a = { rule: 'A', aliases: [], kind: 'rule', source: 'syscall', tags: [], fields: [] };
     const { index } = compileKb([a, { ...a, rule: 'B' }] as never);
-    const refs = indexedRefs(index, () => Buffer.from(JSON.stringify([{ ...a, rule: 'X' }, { ...a, rule: 'B' }])));
+    const stale = Buffer.from(JSON.stringify([{ ...a, rule: 'X' }, { ...a, rule: 'B' }]));
+    const refs = indexedRefs(index, (start, end) => stale.subarray(start, end));
     expect(refs[1]?.entry.rule).toBe('B');
     expect(() => refs[0]?.entry).toThrow(/dist\/kb.json and dist\/kb-index.json disagree at "A" \(run npm run build\)/);
   });

@@ -1,12 +1,12 @@
 // The knowledge base at run time: built-in entries (prebuilt JSON, else YAML) plus --kb catalogues, indexed.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KbError, InputError, type Problem } from '../errors.js';
 import type { KbEntry } from './load-kb.js';
 import { termsOf, type Terms } from './terms.js';
 
-/** What matching reads of an entry: its names, kind, source, tags, fields and generic scope. */
-export type KbHead = Pick<KbEntry, 'rule' | 'aliases' | 'kind' | 'applies' | 'source' | 'tags' | 'fields'>;
+/** What matching reads of an entry besides its terms: its names, kind, source and generic scope. */
+export type KbHead = Pick<KbEntry, 'rule' | 'aliases' | 'kind' | 'applies' | 'source'>;
 
 /**
  * One entry as the catalogue holds it: the head at once, the whole entry when it is read. Built-in
@@ -16,8 +16,8 @@ export type KbHead = Pick<KbEntry, 'rule' | 'aliases' | 'kind' | 'applies' | 'so
 export interface KbRef {
   readonly head: KbHead;
   readonly entry: KbEntry;
-  /** What similarity matching compares, when the build worked it out (built-in entries). */
-  readonly terms?: Terms;
+  /** What similarity matching compares (the build works it out for built-in entries). */
+  readonly terms: Terms;
 }
 
 /** The indexed catalogue the matcher reads. */
@@ -41,7 +41,7 @@ const KB_JSON = fileURLToPath(new URL('../kb.json', import.meta.url));
 const KB_INDEX = fileURLToPath(new URL('../kb-index.json', import.meta.url));
 
 /** The keys of KbHead, in the order the index writes them. */
-const HEAD_KEYS = ['rule', 'aliases', 'kind', 'applies', 'source', 'tags', 'fields'] as const satisfies readonly (keyof KbHead)[];
+const HEAD_KEYS = ['rule', 'aliases', 'kind', 'applies', 'source'] as const satisfies readonly (keyof KbHead)[];
 
 /** dist/kb-index.json. */
 export interface KbIndex {
@@ -74,9 +74,21 @@ function headOf(e: KbEntry): KbHead {
   return head as unknown as KbHead;
 }
 
-/** A whole entry as a ref. */
+/** A whole entry as a ref; its terms are worked out when matching first asks for them. */
+class WholeRef implements KbRef {
+  #terms: Terms | undefined;
+  constructor(readonly entry: KbEntry) {}
+  get head(): KbHead {
+    return this.entry;
+  }
+  get terms(): Terms {
+    this.#terms ??= termsOf(this.entry);
+    return this.#terms;
+  }
+}
+
 function refOf(entry: KbEntry): KbRef {
-  return { head: entry, entry };
+  return new WholeRef(entry);
 }
 
 /** A built-in entry known by its head, parsed whole from kb.json on first read. */
@@ -86,11 +98,11 @@ class IndexedRef implements KbRef {
     readonly head: KbHead,
     readonly terms: Terms,
     private readonly at: readonly [number, number],
-    private readonly text: () => Buffer,
+    private readonly read: (start: number, end: number) => Buffer,
   ) {}
   get entry(): KbEntry {
     if (this.#entry === undefined) {
-      const entry = JSON.parse(this.text().toString('utf8', this.at[0], this.at[1])) as KbEntry;
+      const entry = JSON.parse(this.read(this.at[0], this.at[1]).toString('utf8')) as KbEntry;
       if (entry.rule !== this.head.rule) throw new Error(`dist/kb.json and dist/kb-index.json disagree at "${this.head.rule}" (run npm run build)`);
       this.#entry = entry;
     }
@@ -98,9 +110,25 @@ class IndexedRef implements KbRef {
   }
 }
 
-/** Refs over an index; `text` gives kb.json's bytes (read once, when the first entry is). */
-export function indexedRefs(index: KbIndex, text: () => Buffer): KbRef[] {
-  return index.entries.map(({ head, terms, at }) => new IndexedRef(head, terms, at, text));
+/** Refs over an index; `read` gives a byte range of kb.json (an entry's text, when it is first read). */
+export function indexedRefs(index: KbIndex, read: (start: number, end: number) => Buffer): KbRef[] {
+  return index.entries.map(({ head, terms, at }) => new IndexedRef(head, terms, at, read));
+}
+
+/** Bytes `start` to `end` of a file: a report reads a few entries of kb.json, not its megabyte. */
+function readRange(path: string, start: number, end: number): Buffer {
+  const buf = Buffer.allocUnsafe(end - start);
+  const fd = openSync(path, 'r');
+  try {
+    for (let got = 0; got < buf.length; ) {
+      const n = readSync(fd, buf, got, buf.length - got, start + got);
+      if (n === 0) throw new Error(`dist/kb.json ends before byte ${end} (run npm run build)`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
 }
 
 /** Rule names compare without case and with runs of spaces folded. */
@@ -154,10 +182,7 @@ export async function loadBuiltinRefs(): Promise<KbRef[]> {
   if (existsSync(KB_JSON)) {
     if (existsSync(KB_INDEX)) {
       const index = JSON.parse(readFileSync(KB_INDEX, 'utf8')) as KbIndex;
-      if (statSync(KB_JSON).size === index.bytes) {
-        let text: Buffer | undefined;
-        return indexedRefs(index, () => (text ??= readFileSync(KB_JSON)));
-      }
+      if (statSync(KB_JSON).size === index.bytes) return indexedRefs(index, (start, end) => readRange(KB_JSON, start, end));
     }
     return (JSON.parse(readFileSync(KB_JSON, 'utf8')) as KbEntry[]).map(refOf);
   }

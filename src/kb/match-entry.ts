@@ -2,7 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { normaliseRuleName, type KbRef, type KnowledgeBase } from './knowledge-base.js';
 import type { KbEntry } from './load-kb.js';
-import { fieldBases, jaccard, meaningfulTags, nameWords, termsOf, type Terms } from './terms.js';
+import { fieldBases, jaccard, meaningfulTags, nameWords } from './terms.js';
 
 /** How an entry was chosen, most certain first. */
 export const MATCH_KINDS = ['exact', 'alias', 'similar', 'generic', 'none'] as const;
@@ -59,15 +59,6 @@ const WORD_FAMILY: Readonly<Record<string, string>> = {
 /** Below this similarity a custom rule gets the generic entry rather than a guess. */
 const SIMILAR_THRESHOLD = 0.3;
 
-/** Terms of entries that do not come with them (those of --kb directories), worked out once. */
-const worked = new WeakMap<KbRef, Terms>();
-function refTerms(ref: KbRef): Terms {
-  if (ref.terms !== undefined) return ref.terms;
-  let t = worked.get(ref);
-  if (t === undefined) worked.set(ref, (t = termsOf(ref.head)));
-  return t;
-}
-
 function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undefined {
   const aTags = meaningfulTags(alert.tags);
   const aFields = fieldBases(Object.keys(alert.fields));
@@ -77,7 +68,7 @@ function similar(alert: Alert, source: string, kb: KnowledgeBase): Match | undef
   for (const ref of kb.refs) {
     const entry = ref.head;
     if (entry.kind !== 'rule' || entry.source !== source) continue;
-    const terms = refTerms(ref);
+    const terms = ref.terms;
     const t = jaccard(aTags, terms.tags);
     const f = jaccard(aFields, terms.fields);
     const n = jaccard(aWords, terms.words);

@@ -1,6 +1,6 @@
 // What similarity matching compares: a rule's meaningful tags, output field names and name words. The
 // built-in entries' terms are worked out once by the build (dist/kb-index.json), not on every run.
-import type { KbHead } from './knowledge-base.js';
+import type { KbEntry } from './load-kb.js';
 
 /** Each list holds distinct values, in the order they first occur. */
 export interface Terms {
@@ -64,8 +64,8 @@ export function fieldBases(fields: readonly string[]): string[] {
 }
 
 /** The terms of a KB entry. */
-export function termsOf(head: Pick<KbHead, 'rule' | 'tags' | 'fields'>): Terms {
-  return { tags: meaningfulTags(head.tags), fields: fieldBases(head.fields), words: nameWords(head.rule) };
+export function termsOf(entry: Pick<KbEntry, 'rule' | 'tags' | 'fields'>): Terms {
+  return { tags: meaningfulTags(entry.tags), fields: fieldBases(entry.fields), words: nameWords(entry.rule) };
 }
 
 /** |a ∩ b| / |a ∪ b| for lists of distinct values, and the shared values in the order of `a`. */
