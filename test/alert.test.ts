@@ -4,7 +4,7 @@ import { validateAlert, isReject, normaliseTime, alertSchema } from '../src/aler
 import fc from 'fast-check';
 import { parseJsonText, stringifyJson, stringifyJsonChunks, ExactNumber } from '../src/alert/json-text.js';
 import { parsePriority, atOrAbove } from '../src/alert/priority.js';
-import { fieldText } from '../src/alert/field-values.js';
+import { fieldText, lookupValue, ownField } from '../src/alert/field-values.js';
 import { CORPUS, alertFrom } from './helpers.js';
 
 describe('priorities', () => {
@@ -118,12 +118,22 @@ describe('times', () => {
 });
 
 describe('validation', () => {
-  it('keeps unknown keys and uses a prototype-free field map', () => {
+  it("keeps unknown keys, and field names such as __proto__ as the alert's own keys", () => {
     const a = alertFrom('{"rule":"r","priority":"Notice","output_fields":{"__proto__":"x","constructor":1},"custom":{"k":1}}');
     expect(Object.keys(a.fields)).toEqual(['__proto__', 'constructor']);
     expect(a.fields['__proto__']).toBe('x');
+    expect(lookupValue(a, '__proto__')).toBe('x');
+    expect(lookupValue(a, 'constructor')).toBe('1');
     expect(a.extra.custom).toEqual({ k: 1 });
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+  it('never reads a field name from Object.prototype', () => {
+    const a = alertFrom('{"rule":"r","priority":"Notice","output_fields":{"proc.name":"sh"}}');
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(lookupValue(a, name), name).toBeUndefined();
+      expect(ownField(a.fields, name), name).toBeUndefined();
+    }
+    expect(ownField(a.fields, 'proc.name')).toBe('sh');
   });
   it('says what was expected and what was found', () => {
     const cases: [string, string][] = [

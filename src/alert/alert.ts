@@ -21,7 +21,11 @@ export interface Alert {
   /** The time as written when only the time of day is known (text alerts). */
   readonly timeOfDay?: string;
   readonly output?: string;
-  /** output_fields, in a prototype-free object so that keys like `__proto__` are plain keys. */
+  /**
+   * output_fields as parsed: keys like `__proto__` or `constructor` are the alert's own keys. A name
+   * that does not come from the tool's own field lists is read with ownField() (own keys only), so
+   * no lookup reaches Object.prototype.
+   */
   readonly fields: Readonly<Record<string, FieldValue>>;
   readonly source?: string;
   readonly tags: readonly string[];
@@ -158,9 +162,10 @@ function assemble(
       }
       if (n > limits.maxMembers) return { file, line, reason: `output_fields: ${n} fields (limit ${limits.maxMembers})` };
     }
-    // The parsed object is used as it is, without its prototype: `__proto__` or `constructor`
-    // from an alert are then plain keys, and no lookup can reach Object.prototype.
-    fields = Object.setPrototypeOf(of, null) as Record<string, FieldValue>;
+    // The parsed object is used as it is. JSON.parse makes `__proto__` an own key like any other.
+    // Taking the prototype away instead (as this did) cost about 1 µs per alert: V8 turns the
+    // object into a hash table.
+    fields = of as Record<string, FieldValue>;
   }
   let extra = EMPTY_EXTRA;
   for (const k in rec) {

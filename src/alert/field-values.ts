@@ -16,6 +16,11 @@ export function fieldText(v: FieldValue | undefined): string | undefined {
   return JSON.stringify(v);
 }
 
+/** The field `name` when the alert has it as its own key; undefined otherwise (never Object.prototype's). */
+export function ownField(fields: Readonly<Record<string, FieldValue>>, name: string): FieldValue | undefined {
+  return Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined;
+}
+
 /** The host the alert came from: the `hostname` key, else the `evt.hostname` field. */
 export function alertHost(alert: Alert): string | undefined {
   return alert.hostname ?? fieldText(alert.fields['evt.hostname']);
@@ -35,6 +40,6 @@ export function lookupValue(alert: Alert, name: string): string | undefined {
     case 'alert.time':
       return alert.time ?? alert.timeOfDay;
     default:
-      return Object.prototype.hasOwnProperty.call(alert.fields, name) ? fieldText(alert.fields[name]) : undefined;
+      return fieldText(ownField(alert.fields, name));
   }
 }

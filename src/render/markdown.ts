@@ -8,7 +8,7 @@ import type { RuleTuning } from '../tune/suggest.js';
 import type { Pivot, PivotKey, PivotRow } from '../aggregate/pivot.js';
 import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
 import { fieldMeaning } from '../alert/field-meanings.js';
-import { fieldText, lookupValue } from '../alert/field-values.js';
+import { fieldText, lookupValue, ownField } from '../alert/field-values.js';
 import { PRIORITIES } from '../alert/priority.js';
 import { fillSteps } from '../enrich/enrich.js';
 import { htmlText, mdCode, mdFence, mdText } from '../escape/markdown.js';
@@ -203,7 +203,7 @@ function fieldsTable(g: RuleGroup): string {
   const rows = g.fields.map((f) => {
     let value: string;
     if (g.count === 1) {
-      const v = fieldText(g.sample.fields[f.name]);
+      const v = fieldText(ownField(g.sample.fields, f.name));
       value = v === undefined ? '_unknown_' : mdCode(v, true);
     } else {
       const known = f.top.map((c) => `${mdCode(c.value, true)} (${c.count})`).join(', ');

@@ -1,7 +1,7 @@
 // --check: evaluates a rules file's exceptions against alerts, as Falco would, and counts what they silence.
 import { parse } from 'yaml';
 import type { Alert, FieldValue } from '../alert/alert.js';
-import { fieldText } from '../alert/field-values.js';
+import { fieldText, ownField } from '../alert/field-values.js';
 import { terminalSafe } from '../escape/terminal.js';
 import { compare, isEvaluatedComp, type EvaluatedComp } from './compare.js';
 import { falcoUnquote, LIST_COMPS } from './falco-syntax.js';
@@ -189,7 +189,7 @@ function readRows(values: unknown, fields: readonly string[], comps: readonly Ev
 
 /** A field's values in an alert: none when Falco did not know it, several for a list field. */
 function fieldValues(alert: Alert, field: string): string[] {
-  const raw: FieldValue | undefined = Object.prototype.hasOwnProperty.call(alert.fields, field) ? alert.fields[field] : undefined;
+  const raw: FieldValue | undefined = ownField(alert.fields, field);
   if (Array.isArray(raw)) return raw.map((x: FieldValue) => fieldText(x)).filter((x): x is string => x !== undefined);
   const v = fieldText(raw);
   return v === undefined ? [] : [v];

@@ -1,7 +1,7 @@
 // Folds enriched alerts into exception suggestions per rule: candidate tuples with evidence, then safety rules.
 import type { Alert, FieldValue } from '../alert/alert.js';
 import { contextValue } from '../alert/context.js';
-import { alertHost, fieldText } from '../alert/field-values.js';
+import { alertHost, fieldText, ownField } from '../alert/field-values.js';
 import { priorityRank, type Priority } from '../alert/priority.js';
 import { createTopK, type Counted, type TopK } from '../aggregate/top-k.js';
 import type { EnrichedAlert } from '../enrich/enrich.js';
@@ -311,7 +311,7 @@ function tupleOf(alert: Alert, keys: ExceptionKeys): { values: ExceptionValue[] 
   const values: ExceptionValue[] = [];
   for (let i = 0; i < keys.fields.length; i++) {
     const field = keys.fields[i] as string;
-    const raw: FieldValue | undefined = Object.prototype.hasOwnProperty.call(alert.fields, field) ? alert.fields[field] : undefined;
+    const raw: FieldValue | undefined = ownField(alert.fields, field);
     if (LIST_COMPS.has(keys.comps[i] as string)) {
       const items = Array.isArray(raw) ? raw.map((x: FieldValue) => fieldText(x)) : [fieldText(raw)];
       // One unknown member makes the set unknown: an exception listing the others would not match.
@@ -491,7 +491,7 @@ export function createTuneCollector(opts: TuneOptions = {}): TuneCollector {
     if (ns !== undefined) tuple.namespaces.add(ns);
     if (!tuple.example) {
       for (const field of EXAMPLE_FIELDS) {
-        const v = fieldText(Object.prototype.hasOwnProperty.call(a.fields, field) ? a.fields[field] : undefined);
+        const v = fieldText(ownField(a.fields, field));
         if (v !== undefined) {
           tuple.example = { field, value: v.length > EXAMPLE_CHARS ? `${v.slice(0, EXAMPLE_CHARS)}…` : v };
           break;
