@@ -168,7 +168,8 @@ function whatFieldsOf(source: string): readonly string[] {
 
 /** Reads the values of the summary's fields `names` (whatFieldsOf(source)) into `into`, in order. */
 function readInputs(a: Alert, names: readonly string[], into: (string | undefined)[]): (string | undefined)[] {
-  into.length = names.length;
+  // Setting an array's length is a call into the runtime even when it does not change it.
+  if (into.length !== names.length) into.length = names.length;
   for (let i = 0; i < names.length; i++) into[i] = fieldText(a.fields[names[i] as string]);
   return into;
 }
@@ -566,7 +567,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     e.priority = a.priority;
     e.source = source;
     const inputs = e.inputs as (string | undefined)[];
-    inputs.length = scratch.length;
+    if (inputs.length !== scratch.length) inputs.length = scratch.length;
     for (let i = 0; i < scratch.length; i++) inputs[i] = scratch[i];
     e.what = fallback;
     e.count = 1;
