@@ -83,7 +83,6 @@ function durationArg(flag: string) {
   };
 }
 
-/** Reads a small text file the user named, as an InputError when it cannot be read. */
 /** Inputs up to this size (regular files, not compressed) are read without the heap settings. */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 
@@ -106,6 +105,7 @@ async function tuneHeapFor(sources: readonly string[], io: Io): Promise<void> {
   if (total > SMALL_INPUT_BYTES) await io.tuneHeap();
 }
 
+/** Reads a small text file the user named, as an InputError when it cannot be read. */
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -286,7 +286,12 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);
   await tuneHeapFor(flags.sources, io);
-  const view = { version: toolVersion(), width: flags.width, color: flags.color };
+  const view = {
+    version: toolVersion(),
+    width: flags.width,
+    color: flags.color,
+    ...(flags.suggestExceptions ? { exceptions: (await import('./tune/render-exceptions.js')).renderRuleExceptions } : {}),
+  };
   const redact = flags.redact
     ? await Promise.all([import('./alert/redact-alert.js'), import('./escape/redact.js')]).then(([a, t]) => ({ alert: a.redactAlert, text: t.redactText }))
     : undefined;

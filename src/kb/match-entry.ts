@@ -19,7 +19,6 @@ export interface Match {
   readonly confidence?: 'high' | 'medium' | 'low';
 }
 
-
 const PLUGIN_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ['ka.', 'k8s_audit'],
   ['ct.', 'aws_cloudtrail'],
@@ -37,8 +36,6 @@ export function alertSource(alert: Alert): string {
   }
   return 'syscall';
 }
-
-
 
 /** Tag families inferred from name words, for custom rules that carry no tags. */
 const WORD_FAMILY: Readonly<Record<string, string>> = {

@@ -3,7 +3,6 @@ import type { Counted } from '../aggregate/top-k.js';
 import type { Alert } from '../alert/alert.js';
 import { LIMITS, type Report, type RuleGroup } from '../aggregate/aggregate.js';
 import type { Workload } from '../aggregate/incidents.js';
-import { renderRuleExceptions } from '../tune/render-exceptions.js';
 import type { RuleTuning } from '../tune/suggest.js';
 import type { Pivot, PivotKey, PivotRow } from '../aggregate/pivot.js';
 import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
@@ -28,6 +27,26 @@ export interface RenderOptions {
    * report's time range (given whole in the summary), and an exact KB match is not named twice.
    */
   readonly compact?: boolean;
+  /**
+   * With --suggest-exceptions (a report with `tuning`): writes a rule's suggested exception as Falco
+   * YAML (tune/render-exceptions.ts, which the CLI loads only then).
+   */
+  readonly exceptions?: (t: RuleTuning) => string;
+}
+
+/** A rule's suggested exception: what tune found, and its YAML. */
+interface Suggested {
+  readonly t: RuleTuning;
+  readonly yaml: string;
+}
+
+/** The suggested exceptions of a report, by rule. */
+function suggestedByRule(r: Report, opts: RenderOptions): Map<string, Suggested> {
+  const rules = r.tuning?.rules ?? [];
+  const write = opts.exceptions;
+  if (rules.length === 0) return new Map();
+  if (!write) throw new Error('renderMarkdown: a report with suggested exceptions needs opts.exceptions');
+  return new Map(rules.map((t) => [t.rule, { t, yaml: write(t) }]));
 }
 
 /** How the tables of one report write times and KB matches. */
@@ -286,9 +305,9 @@ function entrySections(entry: KbEntry, alert: Alert, note: string, hintLines: re
 }
 
 /** --suggest-exceptions: the exception tune would write for this rule, or why it would not. */
-function suggestion(t: RuleTuning | undefined): string {
-  if (!t) return '';
-  const yaml = renderRuleExceptions(t);
+function suggestion(s: Suggested | undefined): string {
+  if (!s) return '';
+  const { t, yaml } = s;
   const refused = t.refusals.reduce((n, r) => n + r.count, 0);
   const why = [...new Set(t.refusals.flatMap((r) => r.reasons))].slice(0, 5);
   const parts = ['#### Suggested exception'];
@@ -298,7 +317,7 @@ function suggestion(t: RuleTuning | undefined): string {
   return parts.join('\n\n');
 }
 
-function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0], tuning?: RuleTuning): string {
+function groupDetail(g: RuleGroup, n: number, detail: Detail = DETAIL_LEVELS[0], tuning?: Suggested): string {
   const entry = g.match.entry;
   const title = `${n}. ${g.priority}: ${mdText(g.rule)} (${plural(g.count, 'alert')})`;
   const out: string[] = detail.collapse ? [] : [`### ${title}`];
@@ -533,7 +552,7 @@ export function renderMarkdown(r: Report, opts: RenderOptions): string {
   if (r.groups.length > 0) {
     const shown = r.groups.slice(0, detail.detailsFor);
     if (shown.length > 0) out.push(single ? '## Detail' : '## Detail by rule');
-    const tuned = new Map((r.tuning?.rules ?? []).map((t) => [t.rule, t]));
+    const tuned = suggestedByRule(r, opts);
     shown.forEach((g, i) => out.push(groupDetail(g, i + 1, detail, tuned.get(g.rule))));
   } else out.push('_No alerts to report._');
   if (detail !== DETAIL_LEVELS[0]) out.push(cutNote(r, detail));
