@@ -1,7 +1,6 @@
 // Wires the stages: records → alerts → enriched alerts → report. No process globals, no console.
 import { validateAlert, isReject, type Alert, type Reject } from './alert/alert.js';
 import { parseJsonText } from './alert/json-text.js';
-import { parseTextAlert } from './alert/parse-text.js';
 import { atOrAbove, type Priority } from './alert/priority.js';
 import { createAggregator, type Report } from './aggregate/aggregate.js';
 import { compareWithBaseline, createSignatureTracker, type Baseline } from './aggregate/baseline.js';
@@ -43,12 +42,22 @@ export interface AnalyzeHooks {
   readonly onBytes?: (n: number) => void;
 }
 
-/** One record turned into an alert, a reject, or nothing (a non-alert text line). */
-export function toAlert(rec: { kind: 'json' | 'text'; file: string; line: number; text: string }): Alert | Reject | undefined {
-  if (rec.kind === 'text') return parseTextAlert(rec.text, rec.file, rec.line);
+/** One JSON record turned into an alert or a reject. */
+export function toAlert(rec: { file: string; line: number; text: string }): Alert | Reject {
   const parsed = parseJsonText(rec.text);
   if (!parsed.ok) return { file: rec.file, line: rec.line, reason: parsed.reason };
   return validateAlert(parsed.value, rec.file, rec.line, undefined, parsed.fields);
+}
+
+let textParser: Promise<typeof import('./alert/parse-text.js').parseTextAlert> | undefined;
+
+/**
+ * One plain-text line turned into an alert, or nothing when it is not one. Text lines are rare: their
+ * parser, with its table of rule messages, is loaded at the first one.
+ */
+export async function textAlert(rec: { file: string; line: number; text: string }): Promise<Alert | undefined> {
+  textParser ??= import('./alert/parse-text.js').then((m) => m.parseTextAlert);
+  return (await textParser)(rec.text, rec.file, rec.line);
 }
 
 /** Reads every source to the end (or until the signal aborts) and folds it into a report. */
@@ -73,7 +82,7 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
         hooks.onReject?.(r);
         continue;
       }
-      const out = toAlert(rec);
+      const out = rec.kind === 'json' ? toAlert(rec) : await textAlert(rec);
       if (out === undefined) {
         agg.addSkipped({ file: rec.file, line: rec.line, text: hide(rec.text) });
       } else if (isReject(out)) {

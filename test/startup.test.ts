@@ -76,9 +76,18 @@ describe('start-up loads only what the run needs', () => {
     const r = loaded([...REPORT, '--format', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ totals: { alerts: 1 } });
-    for (const m of [...HEAVY, 'dist/render/markdown.js', 'dist/render/terminal.js', 'dist/render/card.js', 'dist/filter/filters.js', 'dist/live.js', 'dist/kb/load-kb.js', 'dist/tune/render-exceptions.js', 'node:zlib']) {
+    // Nor the text-line parser and its table of rule messages: the input is JSON.
+    for (const m of [...HEAVY, 'dist/render/markdown.js', 'dist/render/terminal.js', 'dist/render/card.js', 'dist/filter/filters.js', 'dist/live.js', 'dist/kb/load-kb.js', 'dist/tune/render-exceptions.js', 'node:zlib', 'dist/alert/parse-text.js', 'dist/kb/generated/rule-messages.js']) {
       expect(r.modules, m).not.toContain(m);
     }
+  });
+
+  it('a plain-text alert line loads the text-line parser when it comes', () => {
+    const text = join(DIR, 'falco.log');
+    writeFileSync(text, '2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)\n');
+    const r = loaded([text, '--format', 'json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ totals: { alerts: 1 } });
+    expect(r.modules).toContain('dist/alert/parse-text.js');
   });
 
   it('--format markdown: no marked, chalk, YAML or zod', () => {

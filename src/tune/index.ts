@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { readRecords } from '../input/read-records.js';
 import type { KnowledgeBase } from '../kb/knowledge-base.js';
 import { cachedMatcher } from '../kb/match-entry.js';
-import { toAlert } from '../run.js';
+import { textAlert, toAlert } from '../run.js';
 import type { CheckResult } from './check.js';
 import { appendSyntax, renderRulesFile, type RenderExceptionsOptions } from './render-exceptions.js';
 import { createTuneCollector, type TuneOptions, type TuneResult } from './suggest.js';
@@ -74,7 +74,7 @@ export async function* enrichedAlerts(sources: readonly string[], kb: KnowledgeB
       opts.onReject?.({ file: rec.file, line: rec.line, reason: rec.reason });
       continue;
     }
-    const out: Alert | Reject | undefined = toAlert(rec);
+    const out: Alert | Reject | undefined = rec.kind === 'json' ? toAlert(rec) : await textAlert(rec);
     if (out === undefined) continue;
     if (isReject(out)) opts.onReject?.(out);
     else if (!opts.minPriority || atOrAbove(out.priority, opts.minPriority)) yield enrich(out, match(out));
