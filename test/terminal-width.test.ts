@@ -43,6 +43,20 @@ describe('fitColumns', () => {
     expect(fitColumns([14, 42, 10, 102], [14, 11, 10, 50], 80)).toEqual([14, 25, 10, 26]);
   });
 
+  it('shares in proportion instead when the judge finds that better, and evenly on a tie', () => {
+    // 80 columns of room, floors of 10 each. Evenly: the first column wants no more, the third its 30,
+    // the second the 40 left. In proportion to what each still wants (0, 90 and 20 more of the 50
+    // above the floors): 40.9 and 9.1, rounded to 41 and 9.
+    const natural = [10, 100, 30];
+    const word = [10, 10, 10];
+    const even = fitColumns(natural, word, 84) as number[];
+    expect(even).toEqual([10, 40, 30]);
+    // A judge that wants the second column wide: the proportional share wins.
+    expect(fitColumns(natural, word, 84, (w) => -(w[1] as number))).toEqual([10, 51, 19]);
+    // A judge that cannot tell them apart: the even share.
+    expect(fitColumns(natural, word, 84, () => 0)).toEqual(even);
+  });
+
   it('shares the room when even the words do not fit, never below a few columns', () => {
     const w = fitColumns([12, 10, 32, 32, 32], [12, 10, 32, 32, 32], 60) as number[];
     expect(sum(w)).toBeLessThanOrEqual(60 - 6);

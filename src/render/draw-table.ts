@@ -68,6 +68,27 @@ function measure(rows: readonly (readonly string[])[], columns: number): { natur
   return { natural, word };
 }
 
+/** How many rows the column widths are judged on: the cost stays small for a table of thousands. */
+const SAMPLE_ROWS = 50;
+
+/**
+ * How bad these column widths are for `rows`: the lines they take (each row as tall as its tallest
+ * cell), and two more for each word they break (an id or a name cut in two reads worse than a line more).
+ */
+function layoutCost(rows: readonly (readonly string[])[], widths: readonly number[]): number {
+  let cost = 0;
+  for (const row of rows) {
+    let tallest = 1;
+    widths.forEach((w, j) => {
+      const text = row[j] ?? '';
+      tallest = Math.max(tallest, wrapCell(text, w - 2).split('\n').length);
+      for (const word of text.split(/[ \n]/)) if (visibleWidth(word) > w - 2) cost += 2;
+    });
+    cost += tallest;
+  }
+  return cost;
+}
+
 /**
  * Draws `head` and `rows` as a boxed table no wider than `width` when that leaves each column a few
  * characters: wide columns are narrowed and their cells wrapped (long words broken, nothing cut off).
@@ -75,7 +96,7 @@ function measure(rows: readonly (readonly string[])[], columns: number): { natur
 export function drawTable(head: readonly string[], rows: readonly (readonly string[])[], width: number, style: TableStyle): string {
   const columns = head.length;
   const { natural, word } = measure([head, ...rows], columns);
-  const widths = fitColumns(natural, word, width) ?? natural;
+  const widths = fitColumns(natural, word, width, (w) => layoutCost([head, ...rows.slice(0, SAMPLE_ROWS)], w)) ?? natural;
   const rule = (left: string, mid: string, right: string): string => style.border(left + widths.map((w) => '─'.repeat(w)).join(mid) + right);
   const bar = style.border('│');
   const drawRow = (cells: readonly string[], paint: (s: string) => string): string[] => {

@@ -70,25 +70,65 @@ function shareAbove(room: number, floors: readonly number[], caps: readonly numb
 }
 
 /**
+ * Shares out what `room` leaves above the `floors` (their sum fits in it) in proportion to what each
+ * column still wants up to its `caps`: a column with much more text gets more than an even share.
+ */
+function shareInProportion(room: number, floors: readonly number[], caps: readonly number[]): number[] {
+  const widths = [...floors];
+  const want = caps.map((c, j) => Math.max(0, c - (floors[j] as number)));
+  const total = want.reduce((a, b) => a + b, 0);
+  let left = room - floors.reduce((a, b) => a + b, 0);
+  if (total === 0 || left <= 0) return widths;
+  const exact = want.map((w) => Math.min(w, (left * w) / total));
+  for (let j = 0; j < widths.length; j++) {
+    const whole = Math.floor(exact[j] as number);
+    widths[j] = (widths[j] as number) + whole;
+    left -= whole;
+  }
+  // What rounding left over goes to the largest remainders, while a column still wants more.
+  const order = exact.map((_, j) => j).sort((a, b) => ((exact[b] as number) % 1) - ((exact[a] as number) % 1));
+  for (const j of order) {
+    if (left <= 0) break;
+    if ((widths[j] as number) < (caps[j] as number)) {
+      widths[j] = (widths[j] as number) + 1;
+      left--;
+    }
+  }
+  return widths;
+}
+
+/**
+ * The even share or the proportional one above the floors, whichever `cost` finds better (fewer lines,
+ * fewer broken words); the even share when they tie or nothing judges.
+ */
+function shareBest(room: number, floors: readonly number[], caps: readonly number[], cost?: (widths: readonly number[]) => number): number[] {
+  const even = shareAbove(room, floors, caps);
+  if (cost === undefined) return even;
+  const proportional = shareInProportion(room, floors, caps);
+  return cost(proportional) < cost(even) ? proportional : even;
+}
+
+/**
  * Widths for the columns of a table, so that it fits in `width` with its `natural.length + 1` borders;
  * undefined when it fits as it is. `natural` is each column's widest cell and `word` its longest word,
  * both with the padding (a column's width includes it). Columns keep their longest word whole and
- * share the room evenly above that: a narrow column of several words (a rule name) gets as much as a
- * wide one, rather than only its longest word. When even the words do not fit, words of up to 14
+ * share the room above that, evenly (a narrow column of several words, a rule name, gets as much as a
+ * wide one rather than only its longest word) or, when `cost` finds that better (fewer lines and
+ * broken words), in proportion to what each column still wants. When even the words do not fit, words of up to 14
  * characters are kept whole where they can be and longer ones broken. No column gets less than a few
  * characters.
  */
-export function fitColumns(natural: readonly number[], word: readonly number[], width: number): number[] | undefined {
+export function fitColumns(natural: readonly number[], word: readonly number[], width: number, cost?: (widths: readonly number[]) => number): number[] | undefined {
   const room = width - (natural.length + 1);
   const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
   if (sum(natural) <= room) return undefined;
   const least = natural.map((n, j) => Math.min(n, word[j] as number));
-  if (sum(least) <= room) return shareAbove(room, least, natural);
+  if (sum(least) <= room) return shareBest(room, least, natural, cost);
   // Not every word fits. Short words (times, ids, names) stay whole as far as they can, longer ones
   // (paths, URLs, image references) are broken, and the room above that is shared evenly as before.
   for (let cap = Math.min(SHORT_WORD, Math.max(...least)); cap >= MIN_COLUMN; cap--) {
     const floors = least.map((l) => Math.min(l, cap));
-    if (sum(floors) <= room) return shareAbove(room, floors, natural);
+    if (sum(floors) <= room) return shareBest(room, floors, natural, cost);
   }
   return share(room, least).map((w, j) => Math.max(w, Math.min(MIN_COLUMN, least[j] as number)));
 }
