@@ -30,6 +30,8 @@ function standIn(from: string[], name: string, exports: unknown): void {
  *   (their code blocks hold commands with alert values), so it gets a no-op highlighter;
  * - node-emoji, which builds its tables from emojilib's 1,570 emoji (about 10 ms): markedTerminal gets
  *   `emoji: false` below, so node-emoji is never asked, and its tables are built from an empty list;
+ *   the CommonJS modules its functions use (@sindresorhus/is, char-regex, skin-tone) are stand-ins
+ *   too, since those functions are never called (7-14 ms less start-up, interleaved runs);
  * - cli-table3 (and string-width and the rest of its dependencies): tables are drawn by drawTable, which
  *   replaces marked-terminal's table renderer below, so its stand-in is never called.
  */
@@ -38,6 +40,10 @@ standIn(['marked-terminal'], 'cli-table3', function unused(): never {
 });
 standIn(['marked-terminal'], 'cli-highlight', { highlight: (code: string) => code, supportsLanguage: () => false });
 standIn(['marked-terminal', 'node-emoji'], 'emojilib', { lib: {}, ordered: [], fitzpatrick_scale_modifiers: [] });
+standIn(['marked-terminal', 'node-emoji'], '@sindresorhus/is', { default: {}, assert: {} });
+// node-emoji makes its matcher at import time: one that takes a character at a time will do.
+standIn(['marked-terminal', 'node-emoji'], 'char-regex', () => /[^]/gu);
+standIn(['marked-terminal', 'node-emoji'], 'skin-tone', (emoji: string) => emoji);
 const { markedTerminal } = await import('marked-terminal');
 
 /** `this` in a marked renderer function: the parser renders a token's inline children. */
