@@ -114,9 +114,9 @@ function shareBest(room: number, floors: readonly number[], caps: readonly numbe
  * both with the padding (a column's width includes it). Columns keep their longest word whole and
  * share the room above that, evenly (a narrow column of several words, a rule name, gets as much as a
  * wide one rather than only its longest word) or, when `cost` finds that better (fewer lines and
- * broken words), in proportion to what each column still wants. When even the words do not fit, words of up to 14
- * characters are kept whole where they can be and longer ones broken. No column gets less than a few
- * characters.
+ * broken words), in proportion to what each column still wants. When even the words do not fit,
+ * words of up to 14 characters are kept whole where they can be and longer ones broken. No column
+ * gets less than a few characters.
  */
 export function fitColumns(natural: readonly number[], word: readonly number[], width: number, cost?: (widths: readonly number[]) => number): number[] | undefined {
   const room = width - (natural.length + 1);
@@ -125,7 +125,7 @@ export function fitColumns(natural: readonly number[], word: readonly number[], 
   const least = natural.map((n, j) => Math.min(n, word[j] as number));
   if (sum(least) <= room) return shareBest(room, least, natural, cost);
   // Not every word fits. Short words (times, ids, names) stay whole as far as they can, longer ones
-  // (paths, URLs, image references) are broken, and the room above that is shared evenly as before.
+  // (paths, URLs, image references) are broken, and the room above that is shared as above.
   for (let cap = Math.min(SHORT_WORD, Math.max(...least)); cap >= MIN_COLUMN; cap--) {
     const floors = least.map((l) => Math.min(l, cap));
     if (sum(floors) <= room) return shareBest(room, floors, natural, cost);
