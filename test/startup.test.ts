@@ -62,6 +62,13 @@ function loaded(args: string[], input?: string): { code: number | null; modules:
   return { code: r.status, modules, stdout: r.stdout };
 }
 
+/** Writes `content` to a file here and runs a JSON report of it. */
+function jsonReportOf(name: string, content: string): ReturnType<typeof loaded> {
+  const file = join(DIR, name);
+  writeFileSync(file, content);
+  return loaded([file, '--format', 'json']);
+}
+
 const REPORT = ['examples/seed-alert.json'];
 const HEAVY = ['npm:marked', 'npm:marked-terminal', 'npm:chalk', 'npm:cli-table3', 'npm:node-emoji', 'npm:yaml', 'npm:zod'];
 
@@ -83,9 +90,7 @@ describe('start-up loads only what the run needs', () => {
   });
 
   it('a plain-text alert line loads the text-line parser when it comes', () => {
-    const text = join(DIR, 'falco.log');
-    writeFileSync(text, '2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)\n');
-    const r = loaded([text, '--format', 'json']);
+    const r = jsonReportOf('falco.log', '2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)\n');
     expect(JSON.parse(r.stdout)).toMatchObject({ totals: { alerts: 1 } });
     expect(r.modules).toContain('dist/alert/parse-text.js');
   });
@@ -116,10 +121,8 @@ describe('start-up loads only what the run needs', () => {
       for (const m of ['node:crypto', 'node:v8', 'dist/heap.js']) expect(r.modules, `${format}: ${m}`).not.toContain(m);
     }
     // Over 4 MiB of alerts in a file, then the same alert through a pipe (a stream that may never end).
-    const big = join(DIR, 'big.ndjson');
     const line = readFileSync(join(ROOT, REPORT[0] as string), 'utf8').trim();
-    writeFileSync(big, `${line}\n`.repeat(Math.ceil((4.5 * 1024 * 1024) / (line.length + 1))));
-    expect(loaded([big, '--format', 'json']).modules).toContain('node:v8');
+    expect(jsonReportOf('big.ndjson', `${line}\n`.repeat(Math.ceil((4.5 * 1024 * 1024) / (line.length + 1)))).modules).toContain('node:v8');
     const piped = loaded(['--format', 'json'], `${line}\n`);
     expect(JSON.parse(piped.stdout)).toMatchObject({ totals: { alerts: 1 } });
     expect(piped.modules).toContain('node:v8');
@@ -132,9 +135,7 @@ describe('start-up loads only what the run needs', () => {
   });
 
   it('zod is loaded for a bad record, to say what is wrong with it', () => {
-    const bad = join(DIR, 'bad.json');
-    writeFileSync(bad, '{"rule": 1, "priority": "Notice", "output_fields": {}}\n');
-    const r = loaded([bad, '--format', 'json']);
+    const r = jsonReportOf('bad.json', '{"rule": 1, "priority": "Notice", "output_fields": {}}\n');
     expect(JSON.parse(r.stdout)).toMatchObject({ input: { rejected: 1 } });
     expect(r.modules).toContain('npm:zod');
   });
