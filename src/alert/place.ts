@@ -46,6 +46,11 @@ export function workloadOf(a: Alert): Workload {
   return { kind: 'unknown', value: 'unknown' };
 }
 
+/** A workload in words (`container 1a2b3c4d5e6f`, `pod shop/checkout-1`), with `value` writing its value; `unknown workload` when nothing is known of it. */
+export function describeWorkload(w: Workload, value: (v: string) => string = (v) => v): string {
+  return w.kind === 'unknown' ? 'unknown workload' : `${w.kind} ${value(w.value)}`;
+}
+
 /** A map key for a workload. */
 export function workloadKey(w: Workload): string {
   return `${w.kind}\u0000${w.value}`;

@@ -1,5 +1,6 @@
 // GitHub Actions output: workflow-command annotations for the top findings, escaped per GitHub's rules.
 import type { Report } from '../aggregate/aggregate.js';
+import { describeWorkload } from '../alert/place.js';
 import { atOrAbove } from '../alert/priority.js';
 import { terminalSafe } from '../escape/terminal.js';
 
@@ -29,7 +30,7 @@ export function annotations(r: Report, max = 10): string[] {
     .slice(0, 5)
     .map((i) => {
       const level = i.risk >= 70 || atOrAbove(i.priority, 'Critical') ? 'error' : 'warning';
-      const message = `risk ${i.risk}, ${i.alerts} alerts in ${i.workload.kind} ${i.workload.value}${i.tactics.length > 0 ? `, tactics ${i.tactics.join(' → ')}` : ''}: ${i.riskFactors.map((f) => f.reason).join('; ')}`;
+      const message = `risk ${i.risk}, ${i.alerts} alerts in ${describeWorkload(i.workload)}${i.tactics.length > 0 ? `, tactics ${i.tactics.join(' → ')}` : ''}: ${i.riskFactors.map((f) => f.reason).join('; ')}`;
       return `::${level} title=${escapeProperty(`Falco incident ${i.id}`)}::${escapeData(message)}`;
     });
   return [...incidents, ...r.groups.slice(0, max).map((g) => {

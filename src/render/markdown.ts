@@ -3,6 +3,7 @@ import type { Counted } from '../aggregate/top-k.js';
 import type { Alert } from '../alert/alert.js';
 import { LIMITS, type Report, type RuleGroup } from '../aggregate/aggregate.js';
 import type { Workload } from '../aggregate/incidents.js';
+import { describeWorkload } from '../alert/place.js';
 import type { RuleTuning } from '../tune/suggest.js';
 import type { Pivot, PivotKey, PivotRow } from '../aggregate/pivot.js';
 import { CONTEXT_KEYS, contextValue, type ContextKey } from '../alert/context.js';
@@ -453,7 +454,7 @@ function pivotSection(p: Pivot, style: TableStyle): string {
 }
 
 function workloadLabel(w: Workload): string {
-  return `${w.kind} ${mdText(w.value)}`;
+  return describeWorkload(w, mdText);
 }
 
 function dataQuality(r: Report): string {
