@@ -25,7 +25,8 @@ export interface RenderOptions {
   readonly detail?: number;
   /**
    * For the terminal, where every column counts: times in tables are cut to what differs within the
-   * report's time range (given whole in the summary), and an exact KB match is not named twice.
+   * report's time range (given whole in the summary), first and last seen share a column, and where
+   * each rule fired is a list.
    */
   readonly compact?: boolean;
   /**
@@ -93,7 +94,8 @@ function tableStyle(r: Report, compact: boolean): TableStyle {
       const [a, b] = [time(first), time(last)];
       return !compact ? [a, b] : a === b ? [a] : [`${a} to ${b}`];
     },
-    match: (g) => (!g.match.entry ? 'none' : compact && g.match.how === 'exact' ? 'exact' : `${g.match.how}: ${mdText(g.match.entry.rule)}`),
+    // An exact match is the rule's own entry: its name is in the Rule column already.
+    match: (g) => (!g.match.entry ? 'none' : g.match.how === 'exact' ? 'exact' : `${g.match.how}: ${mdText(g.match.entry.rule)}`),
   };
 }
 
