@@ -105,6 +105,19 @@ async function tuneHeapFor(sources: readonly string[], io: Io): Promise<void> {
   if (total > SMALL_INPUT_BYTES) await io.tuneHeap();
 }
 
+/** Writes a report's pieces to a file as they come, each at once. */
+function writePieces(path: string, pieces: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of pieces) {
+      const bytes = Buffer.from(piece);
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a small text file the user named, as an InputError when it cannot be read. */
 function readText(path: string): string {
   try {
@@ -342,8 +355,9 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   }
   liveOut?.finish();
   if (warned > WARN_LIMIT) io.stderr.write(`falco-report: warning: ${warned - WARN_LIMIT} more rejected records not shown (${warned} in all; --format json lists them)\n`);
+  // The report in pieces where its format has them (JSON), so that a large one never exists as one string.
+  const whole = (): Iterable<string> => (renderers.reportChunks ? batched(renderers.reportChunks(report, view)) : [renderers.report(report, view)]);
   if (flags.githubSummary) {
-    const text = renderers.report(report, view);
     // The step summary gets the Markdown report within what is left of GitHub's 1 MiB; stdout gets
     // one annotation per rule, which GitHub shows on the run. -o still writes the chosen format.
     const [{ renderMarkdownWithin }, gh] = await Promise.all([import('./render/markdown.js'), import('./render/github.js')]);
@@ -352,28 +366,18 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     const room = Math.min(flags.maxBytes ?? gh.GITHUB_SUMMARY_LIMIT, gh.GITHUB_SUMMARY_LIMIT - used);
     if (room > 0) appendFileSync(file, renderMarkdownWithin(report, view, room));
     else io.stderr.write('falco-report: warning: GITHUB_STEP_SUMMARY already holds 1 MiB; the report was not added\n');
-    if (flags.output !== undefined) writeFileSync(flags.output, text);
+    if (flags.output !== undefined) writePieces(flags.output, whole());
     await write(io.stdout, gh.annotations(report).map((l) => `${l}\n`).join(''));
     return await exitCodeFor(report, flags);
   }
-  // The report is written in pieces where its format has them (JSON), so that a large one never
-  // exists as one string; --max-bytes cuts a Markdown report as a whole.
+  // --max-bytes cuts a Markdown report as a whole.
   let pieces: Iterable<string>;
   if (flags.maxBytes !== undefined && flags.format === 'markdown') {
     const { renderMarkdownWithin } = await import('./render/markdown.js');
     pieces = [renderMarkdownWithin(report, view, flags.maxBytes)];
-  } else pieces = renderers.reportChunks ? batched(renderers.reportChunks(report, view)) : [renderers.report(report, view)];
-  if (flags.output !== undefined) {
-    const fd = openSync(flags.output, 'w');
-    try {
-      for (const piece of pieces) {
-        const bytes = Buffer.from(piece);
-        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  } else if (!stdoutGone) {
+  } else pieces = whole();
+  if (flags.output !== undefined) writePieces(flags.output, pieces);
+  else if (!stdoutGone) {
     let first = true;
     for (const piece of pieces) {
       if (first && live && piece !== '' && flags.format !== 'json') out('\n');

@@ -102,6 +102,16 @@ describe('GitHub Actions', () => {
     expect(lines.filter((l) => l.startsWith('::notice '))).toHaveLength(2);
     const text = readFileSync(summary, 'utf8');
     expect(text.startsWith('# earlier step\n# Falco report: 7 alerts, 5 rules')).toBe(true);
+    // -o still writes the chosen format, whole, beside the summary and the annotations.
+    const json = join(dir, 'report.json');
+    const withFile = spawnSync(process.execPath, [join(ROOT, 'bin/falco-report.js'), 'examples/mixed.ndjson', '--github-summary', '-o', json], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: summary },
+      encoding: 'utf8',
+    });
+    expect(withFile.status).toBe(0);
+    expect(withFile.stdout.startsWith('::')).toBe(true);
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ totals: { alerts: 7 }, input: { records: 10 } });
     const none = spawnSync(process.execPath, [join(ROOT, 'bin/falco-report.js'), 'examples/mixed.ndjson', '--github-summary'], { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: '' }, encoding: 'utf8' });
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('--github-summary needs GITHUB_STEP_SUMMARY');
