@@ -12,6 +12,13 @@ export type { RawRecord, ReadOptions } from './record.js';
 /** How often a followed file is checked for new bytes. */
 const FOLLOW_POLL_MS = 250;
 
+/**
+ * How long a file moved away (log rotation by rename) is still read after its successor appeared:
+ * a writer that keeps its file open (Falco's file_output with keep_alive) goes on writing to the old
+ * file until it reopens the path. The old file is closed once it has been quiet this long.
+ */
+export const ROTATED_GRACE_MS = 5_000;
+
 /** The name records carry for stdin. */
 const STDIN_NAME = '<stdin>';
 
@@ -88,6 +95,16 @@ interface Followed {
   fh: FileHandle;
   splitter: RecordSplitter;
   position: number;
+  /** Files this path named before a rotation by rename, still read until they have been quiet a while. */
+  rotated: Rotated[];
+}
+
+/** A file moved away from a followed path: read on its own splitter until quiet since `quietSince`. */
+interface Rotated {
+  readonly fh: FileHandle;
+  readonly splitter: RecordSplitter;
+  position: number;
+  quietSince: number;
 }
 
 async function* readAll(sources: readonly string[], opts: ReadOptions, stdin: NodeJS.ReadableStream): AsyncGenerator<RawRecord[]> {
@@ -104,7 +121,7 @@ async function* readAll(sources: readonly string[], opts: ReadOptions, stdin: No
       let followedFh = false;
       try {
         if (opts.follow === true && input.regular && (await isFollowable(fh, input.path))) {
-          const f: Followed = { path: input.path, fh, splitter: new RecordSplitter(input.path, opts.maxRecordBytes), position: 0 };
+          const f: Followed = { path: input.path, fh, splitter: new RecordSplitter(input.path, opts.maxRecordBytes), position: 0, rotated: [] };
           followed.push(f);
           followedFh = true;
           yield* readNew(f, opts);
@@ -115,7 +132,7 @@ async function* readAll(sources: readonly string[], opts: ReadOptions, stdin: No
     }
     if (followed.length > 0) yield* follow(followed, opts);
   } finally {
-    await Promise.all(followed.map((f) => f.fh.close()));
+    await Promise.all(followed.flatMap((f) => [f.fh, ...f.rotated.map((r) => r.fh)]).map((fh) => fh.close()));
   }
 }
 
@@ -214,16 +231,18 @@ async function* readNew(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecor
       });
       if (size >= f.position) {
         // Read to its end. If the path now names another file (log rotation by rename, as logrotate's
-        // default does: the old file moved away and a new one created), the new one is read from its start.
+        // default does: the old file moved away and a new one created), the new one is read from its
+        // start, and the old one is still read, on its own, while its writer may not have reopened yet.
         const replacement = await replaced(f);
         if (replacement === undefined) break;
-        await f.fh.close();
+        f.rotated.push({ fh: f.fh, splitter: f.splitter, position: f.position, quietSince: Date.now() });
         f.fh = replacement;
+      } else {
+        // Truncated in place (copytruncate): what was pending is ended, and reading restarts.
+        f.splitter.end(out);
+        yield out;
+        out = [];
       }
-      // Truncated in place (copytruncate) or replaced: what was pending is ended, and reading restarts.
-      f.splitter.end(out);
-      yield out;
-      out = [];
       f.splitter = new RecordSplitter(f.path, opts.maxRecordBytes);
       f.position = 0;
       continue;
@@ -236,6 +255,34 @@ async function* readNew(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecor
       yield out;
       out = [];
     }
+  }
+  return grew;
+}
+
+/**
+ * Reads what the files moved away from a followed path hold past their positions. One that has been
+ * quiet for `rotatedGraceMs` (ROTATED_GRACE_MS) is closed, and its pending record ended. Returns whether any had news.
+ */
+async function* readRotated(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecord[], boolean> {
+  let grew = false;
+  for (const r of [...f.rotated]) {
+    const out: RawRecord[] = [];
+    for (;;) {
+      const chunk = await readChunk(r.fh, f.path, r.position);
+      if (chunk.length === 0) break;
+      grew = true;
+      r.quietSince = Date.now();
+      r.position += chunk.length;
+      opts.onBytes?.(chunk.length);
+      r.splitter.push(chunk, out);
+    }
+    const done = opts.signal?.aborted === true || Date.now() - r.quietSince >= (opts.rotatedGraceMs ?? ROTATED_GRACE_MS);
+    if (done) {
+      r.splitter.end(out);
+      f.rotated.splice(f.rotated.indexOf(r), 1);
+      await r.fh.close();
+    }
+    if (out.length > 0) yield out;
   }
   return grew;
 }
@@ -255,13 +302,20 @@ async function replaced(f: Followed): Promise<FileHandle | undefined> {
   return await open(f.path, 'r').catch(() => undefined);
 }
 
-/** Polls followed files until the signal aborts, then ends each one's pending record. */
+/**
+ * Polls followed files until the signal aborts, then ends each one's pending record: a file moved away
+ * first (it was written first), then the one the path names.
+ */
 async function* follow(files: readonly Followed[], opts: ReadOptions): AsyncGenerator<RawRecord[]> {
   while (opts.signal?.aborted !== true) {
     let grew = false;
-    for (const f of files) if (yield* readNew(f, opts)) grew = true;
+    for (const f of files) {
+      if (yield* readRotated(f, opts)) grew = true;
+      if (yield* readNew(f, opts)) grew = true;
+    }
     if (!grew && !(await pause(FOLLOW_POLL_MS, opts.signal))) break;
   }
+  for (const f of files) yield* readRotated(f, opts);
   const out: RawRecord[] = [];
   for (const f of files) f.splitter.end(out);
   yield out;

@@ -17,6 +17,8 @@ export interface ReadOptions {
   readonly onBytes?: (n: number) => void;
   /** Files only: keep reading as they grow, like `tail -f`, until `signal` aborts. */
   readonly follow?: boolean;
+  /** With `follow`: how long a file moved away by log rotation is still read once quiet (ms; default 5 s). */
+  readonly rotatedGraceMs?: number;
   /** Stops reading: what was read so far is still split and yielded. */
   readonly signal?: AbortSignal;
 }

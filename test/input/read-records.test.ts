@@ -167,10 +167,11 @@ describe('sources that cannot be read', () => {
 
 describe('follow', () => {
   /** Follows `file`, calling `step` with the number of records read after each, until `count` came. */
-  async function followed(file: string, count: number, step: (seen: number) => Promise<void> | void): Promise<RawRecord[]> {
+  async function followed(file: string, count: number, step: (seen: number) => Promise<void> | void, rotatedGraceMs?: number): Promise<RawRecord[]> {
     const controller = new AbortController();
     const seen: RawRecord[] = [];
-    for await (const r of readRecords([file], { maxRecordBytes: MiB, follow: true, signal: controller.signal }, noStdin())) {
+    const opts = { maxRecordBytes: MiB, follow: true, signal: controller.signal, ...(rotatedGraceMs === undefined ? {} : { rotatedGraceMs }) };
+    for await (const r of readRecords([file], opts, noStdin())) {
       seen.push(r);
       await step(seen.length);
       if (seen.length === count) controller.abort();
@@ -213,14 +214,58 @@ describe('follow', () => {
       await appendFile(file, '{"old":2}\n{"old":');
       await rename(file, `${file}.1`);
       setTimeout(() => void writeFile(file, '{"new":1}\n{"new":2}\n'), 600);
-    });
+    }, 200);
+    // The old file's unfinished record is ended once the old file has been quiet for the grace period,
+    // which is after the new file's records were read.
     expect(seen).toEqual([
       json(1, '{"old":1}', file),
       json(2, '{"old":2}', file),
-      reject(3, 'truncated JSON: input ended inside an object that starts here', file),
       json(1, '{"new":1}', file),
       json(2, '{"new":2}', file),
+      reject(3, 'truncated JSON: input ended inside an object that starts here', file),
     ]);
+  }, 10_000);
+
+  test('a writer that keeps the moved-away file open is still read after the new file appeared, until the old one is quiet', async () => {
+    const file = join(dir, 'keepalive.log');
+    await writeFile(file, '{"old":1}\n');
+    const old = `${file}.1`;
+    const seen = await followed(file, 5, async (n) => {
+      if (n === 1) {
+        // Rotated with a record half written; the successor appears at once.
+        await appendFile(file, '{"old":');
+        await rename(file, old);
+        await writeFile(file, '{"new":1}\n');
+      }
+      // The writer has not reopened the path yet: it finishes its record in the old file, and adds one.
+      if (n === 2) setTimeout(() => void appendFile(old, '2}\n{"old":3}\n'), 300);
+      if (n === 4) setTimeout(() => void appendFile(file, '{"new":2}\n'), 100);
+    }, 1_000);
+    expect(seen).toEqual([
+      json(1, '{"old":1}', file),
+      json(1, '{"new":1}', file),
+      json(2, '{"old":2}', file),
+      json(3, '{"old":3}', file),
+      json(2, '{"new":2}', file),
+    ]);
+  }, 10_000);
+
+  test('an old file quiet for the grace period is let go: what is written to it later is not read', async () => {
+    const file = join(dir, 'letgo.log');
+    await writeFile(file, '{"old":1}\n');
+    const old = `${file}.1`;
+    const seen = await followed(file, 3, async (n) => {
+      if (n === 1) {
+        await rename(file, old);
+        await writeFile(file, '{"new":1}\n');
+      }
+      // Well after the 100 ms grace period: the old file is closed by now, the new one still read.
+      if (n === 2) {
+        setTimeout(() => void appendFile(old, '{"old":2}\n'), 800);
+        setTimeout(() => void appendFile(file, '{"new":2}\n'), 1_200);
+      }
+    }, 100);
+    expect(seen).toEqual([json(1, '{"old":1}', file), json(1, '{"new":1}', file), json(2, '{"new":2}', file)]);
   }, 10_000);
 
   test('without follow, reading ends at the end of the file', async () => {
