@@ -106,6 +106,20 @@ describe('wrapCell and wrapLines', () => {
     expect(wrapCell('2026-11-27T09:12:04.800123457Z to 2026-11-27T09:12:20Z', 20)).toBe('2026-11-27T09:12:04.\n800123457Z to\n2026-11-27T09:12:20Z');
   });
 
+  it('breaks a long word after its last separator that leaves the line at least half full', () => {
+    expect(wrapCell('command-and-control', 11)).toBe('command-\nand-control');
+    expect(wrapCell('curl https://10.96.0.1/api/v1/namespaces/shop/secrets', 32)).toBe('curl\nhttps://10.96.0.1/api/v1/\nnamespaces/shop/secrets');
+    // A separator in the first half of the line would leave it mostly empty: the word is cut at the width.
+    expect(wrapCell('a-bcdefghijklmno', 6)).toBe('a-bcde\nfghijk\nlmno');
+    // Nor is a word cut after a separator it ends with, or one with none at all.
+    expect(wrapCell('abcdefgh-', 6)).toBe('abcdef\ngh-');
+    expect(wrapCell('a1b2c3d4e5f6', 10)).toBe('a1b2c3d4e5\nf6');
+    // Colour sequences are carried with the part after the break.
+    const coloured = wrapCell('\x1b[31mregistry.example.com/shop/checkout\x1b[39m', 24);
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe('registry.example.com/\nshop/checkout');
+    expect(coloured.split('\n').map(visibleWidth)).toEqual([21, 13]);
+  });
+
   it('counts colour sequences as no width and never splits one', () => {
     const red = '\x1b[31mcredential-access\x1b[39m';
     expect(visibleWidth(red)).toBe(17);

@@ -133,9 +133,16 @@ export function fitColumns(natural: readonly number[], word: readonly number[], 
   return share(room, least).map((w, j) => Math.max(w, Math.min(MIN_COLUMN, least[j] as number)));
 }
 
+/** Characters after which a long word reads well when broken: `command-and-` `control`, `/api/v1/` `pods`. */
+function breaksAfter(c: number): boolean {
+  // '-', '/', ':', '.', '_', ',', '=', '&', '?', '|'
+  return c === 45 || c === 47 || c === 58 || c === 46 || c === 95 || c === 44 || c === 61 || c === 38 || c === 63 || c === 124;
+}
+
 /**
  * Breaks one line of text (no newlines) into lines of at most `width` columns: at spaces where it can,
- * and inside a word longer than that (an id, a path, a time) so that nothing is cut off.
+ * and inside a word longer than that (an id, a path, a time) so that nothing is cut off: after the last
+ * hyphen, slash or other separator that leaves at least half the line filled, else at the width.
  */
 function wrapWords(text: string, width: number): string[] {
   const out: string[] = [];
@@ -151,17 +158,33 @@ function wrapWords(text: string, width: number): string[] {
     if (used > 0) out.push(line);
     line = '';
     used = 0;
+    // Where the line may be broken inside the word: the offset in `line` after a separator, and the
+    // columns used up to there.
+    let cut = -1;
+    let usedAtCut = 0;
     for (let i = 0, end = 0; i < word.length; i = end) {
       end = unitEnd(word, i);
       if (!isColour(word, i, end)) {
         if (used === width) {
-          out.push(line);
-          line = '';
-          used = 0;
+          if (cut > 0 && usedAtCut * 2 >= width) {
+            out.push(line.slice(0, cut));
+            line = line.slice(cut);
+            used -= usedAtCut;
+          } else {
+            out.push(line);
+            line = '';
+            used = 0;
+          }
+          cut = -1;
         }
         used++;
       }
       line += word.slice(i, end);
+      // A separator that ends the word breaks nothing; one the width falls on is kept on this line.
+      if (end < word.length && breaksAfter(word.charCodeAt(i)) && !isColour(word, i, end)) {
+        cut = line.length;
+        usedAtCut = used;
+      }
     }
   }
   out.push(line);
