@@ -229,7 +229,7 @@ describe('the terminal report of the shipped examples', () => {
     expect(refs).not.toContain('](');
   });
 
-  it('keeps a fitted table whole: the incident table shows every tactic and the times of inc-1', () => {
+  it('keeps a fitted table whole: the incident table shows its risk, count, every tactic and the times of inc-1', () => {
     const text = report(60);
     const table = text.slice(text.indexOf('Incidents ('), text.indexOf('inc-1: risk'));
     // Reads the table column by column: a wrapped cell continues on the next lines of its row.
@@ -246,12 +246,23 @@ describe('the terminal report of the shipped examples', () => {
           .forEach((piece, j) => (row[j] = (row[j] ?? '') + piece.trim()));
       }
     }
-    const inc1 = rows.find((r) => r[0] === 'inc-1') as string[];
+    const inc1 = rows.find((r) => r[0]?.startsWith('inc-1,')) as string[];
     expect(inc1).toBeDefined();
     const cells = inc1.map((c) => c.replace(/ /g, ''));
-    expect(cells).toContain('containera1b2c3d4e5f6');
+    // Five columns: the risk beside the id, the alert count beside the priority.
+    expect(rows[0]?.map((c) => c.replace(/ /g, ''))).toEqual(['Incident', 'Workload', 'Priority', 'Tactics', 'Seen']);
+    expect(cells.slice(0, 3)).toEqual(['inc-1,risk94', 'containera1b2c3d4e5f6', 'Critical,5alerts']);
     expect(cells).toContain('execution→credential-access→discovery→command-and-control');
     // One day: the times of day to the millisecond, first to last, in one column.
     expect(cells.at(-1)).toBe('09:12:04.800to09:12:13.800');
+  });
+
+  it('draws the incident table in 80 columns without cutting an id, a tactic or a time in two', () => {
+    const text = report(80);
+    const table = text.slice(text.indexOf('Incidents ('), text.indexOf('inc-1: risk'));
+    const words = new Set(table.split(/[│ \n]+/));
+    for (const whole of ['a1b2c3d4e5f6', 'b7c8d9e0f1a2', 'credential-access', 'command-and-control', '09:12:04.800', '09:12:13.800', '09:12:08.400']) {
+      expect(words, whole).toContain(whole);
+    }
   });
 });

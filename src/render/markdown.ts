@@ -2,7 +2,7 @@
 import type { Counted } from '../aggregate/top-k.js';
 import type { Alert } from '../alert/alert.js';
 import { LIMITS, type Report, type RuleGroup } from '../aggregate/aggregate.js';
-import type { Workload } from '../aggregate/incidents.js';
+import type { Incident, Workload } from '../aggregate/incidents.js';
 import { describeWorkload } from '../alert/place.js';
 import type { RuleTuning } from '../tune/suggest.js';
 import type { Pivot, PivotKey, PivotRow } from '../aggregate/pivot.js';
@@ -491,16 +491,16 @@ function dataQuality(r: Report): string {
 function incidentsSection(r: Report, details: number, style: TableStyle): string {
   const list = r.incidents.incidents;
   if (list.length === 0) return '';
-  const rows = list.slice(0, 50).map((i) => [
-    i.id,
-    String(i.risk),
-    workloadLabel(i.workload),
-    String(i.alerts),
-    i.priority,
-    i.tactics.length > 0 ? i.tactics.join(' → ') : '_none_',
-    ...style.seen(i.firstSeen, i.lastSeen),
-  ]);
-  const out = [`## Incidents (${r.incidents.total}, riskiest first)`, table(['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', ...style.seenHead], rows)];
+  const tactics = (i: Incident): string => (i.tactics.length > 0 ? i.tactics.join(' → ') : '_none_');
+  // The terminal's table has five columns, risk with the id and the count with the priority: seven
+  // do not fit 80 columns without cutting ids, tactics and times in two.
+  const head = style.compact ? ['Incident', 'Workload', 'Priority', 'Tactics', ...style.seenHead] : ['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', ...style.seenHead];
+  const rows = list.slice(0, 50).map((i) =>
+    style.compact
+      ? [`${i.id}, risk ${i.risk}`, workloadLabel(i.workload), `${i.priority}, ${plural(i.alerts, 'alert')}`, tactics(i), ...style.seen(i.firstSeen, i.lastSeen)]
+      : [i.id, String(i.risk), workloadLabel(i.workload), String(i.alerts), i.priority, tactics(i), ...style.seen(i.firstSeen, i.lastSeen)],
+  );
+  const out = [`## Incidents (${r.incidents.total}, riskiest first)`, table(head, rows)];
   if (list.length > 50) out.push(`_${list.length - 50} more incidents are in --format json._`);
   for (const i of list.slice(0, details)) {
     const where = [i.host && `host ${mdText(i.host)}`, i.namespace && `namespace ${mdText(i.namespace)}`, i.pod && `pod ${mdText(i.pod)}`, i.image && `image ${mdText(i.image)}`].filter(Boolean).join(', ');
