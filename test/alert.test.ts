@@ -61,6 +61,25 @@ describe('exact numbers', () => {
     expect(pieces.length).toBeGreaterThan(5);
     expect(pieces.join('')).toBe(JSON.stringify({ groups: [{ a: 1 }, null], n: 7, empty: {}, none: [] }, null, 2).replace('"a": 1', '"a": 12345678901234567890'));
   });
+  it('keeps a fraction with more digits than a double holds as written, wherever it stands, and leaves plain fractions numbers', () => {
+    const long = '0.12345678901234567891';
+    for (const text of [
+      `{"rule":"r","priority":"Notice","output_fields":{"x":${long},"y":0.5,"z":12}}`,
+      `{"rule":"r","priority":"Notice","score":${long},"output_fields":{"y":0.5}}`,
+      `{"rule":"r","priority":"Notice","output_fields":{"o":{"x":${long}},"y":0.5}}`,
+      `{"rule":"r","priority":"Notice","output_fields":{"x":-${long},"y":0.5}}`,
+    ]) {
+      const r = parseJsonText(text);
+      expect(r.ok, text).toBe(true);
+      expect(r.ok && stringifyJson(r.value), text).toBe(text);
+      expect((r as { value: { output_fields: Record<string, unknown> } }).value.output_fields.y, text).toBe(0.5);
+    }
+    const r = parseJsonText(`{"output_fields":{"x":${long},"y":0.25}}`);
+    const of = (r as { value: { output_fields: Record<string, unknown> } }).value.output_fields;
+    expect(of.x).toBeInstanceOf(ExactNumber);
+    expect(String(of.x)).toBe(long);
+    expect(of.y).toBe(0.25);
+  });
   it('an alert string that imitates the internal marker stays a string', () => {
     const text = '{"s":"\\u0000exact000000000000:123","n":12345678901234567890}';
     const r = parseJsonText(text);

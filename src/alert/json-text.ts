@@ -35,9 +35,13 @@ function changesWhenParsed(raw: string): boolean {
   return String(Number(raw)) !== raw;
 }
 
-/** A parsed number that may not be what was written: an integer beyond 2^53, an overflow, or -0. */
+/**
+ * A parsed number that may not be what was written: an integer beyond 2^53, an overflow, -0, or a
+ * fraction (which may have had more digits than a double keeps). Falco writes fractions rarely, so
+ * a record with one takes the careful parse, which keeps only the numbers that did change.
+ */
 function suspicious(v: unknown): v is number {
-  return typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)));
+  return typeof v === 'number' && (Object.is(v, -0) || !Number.isSafeInteger(v));
 }
 
 /** Tracks whether an offset of a JSON text is inside a string, jumping from quote to quote. */
@@ -166,7 +170,8 @@ function repairKeys(obj: Record<string, unknown>, keys: readonly string[], text:
     RAW_NUMBER.lastIndex = at + needle.length;
     const m = RAW_NUMBER.exec(text);
     if (!m || (Number(m[1]) !== v && !Number.isNaN(v))) return false;
-    obj[k] = new ExactNumber(detach(m[1] as string));
+    // A fraction read exactly stays a number.
+    if (changesWhenParsed(m[1] as string)) obj[k] = new ExactNumber(detach(m[1] as string));
   }
   return true;
 }
