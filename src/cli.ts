@@ -1,5 +1,5 @@
 // commander → options; the only file that reads argv and env or decides exit codes.
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
@@ -86,18 +86,33 @@ function durationArg(flag: string) {
 /** Inputs up to this size (regular files, not compressed) are read without the heap settings. */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 
+/** True when the regular file open as `fd` starts with gzip's magic bytes (read in place: the offset stays). */
+function gzipped(fd: number): boolean {
+  const head = Buffer.alloc(2);
+  return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /**
  * Tunes the heap unless the input is known to be small: regular files (or stdin redirected from one)
- * of at most 4 MiB together, none gzipped. Pipes, directories and large files get the settings.
+ * of at most 4 MiB together, none gzipped (by name or by its first bytes: a small gzip file may hold
+ * many alerts). Pipes, directories and large files get the settings.
  */
 async function tuneHeapFor(sources: readonly string[], io: Io): Promise<void> {
   if (!io.tuneHeap) return;
   let total = 0;
   for (const s of sources) {
     try {
-      const st = s === '-' ? (io.stdinKind() === 'file' ? fstatSync(0) : undefined) : statSync(s);
+      const stdin = s === '-';
+      const st = stdin ? (io.stdinKind() === 'file' ? fstatSync(0) : undefined) : statSync(s);
       if (st === undefined || !st.isFile() || /\.gz$/i.test(s)) return await io.tuneHeap();
       total += st.size;
+      if (total > SMALL_INPUT_BYTES) break;
+      const fd = stdin ? 0 : openSync(s, 'r');
+      try {
+        if (gzipped(fd)) return await io.tuneHeap();
+      } finally {
+        if (!stdin) closeSync(fd);
+      }
     } catch {
       // A file that cannot be read is reported by the reader; it does not make the input large.
     }

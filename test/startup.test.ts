@@ -2,8 +2,9 @@
 // Every module the process loads is recorded, ESM through a loader hook and CommonJS from the require
 // cache at exit, so an eager import added anywhere on these paths fails here.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,13 +43,17 @@ process.on('exit', () => {
  * Runs the built tool and returns what it loaded: `dist/...`, `npm:<package>` (and `npm:<package>/<file>`)
  * and `node:<builtin>` names. A CommonJS stand-in (render/terminal.ts) counts as its package, loaded.
  */
-function loaded(args: string[], input?: string): { code: number | null; modules: Set<string>; stdout: string } {
+function loaded(args: string[], input?: string | { readonly file: string }): { code: number | null; modules: Set<string>; stdout: string } {
   const trace = join(DIR, `trace-${Math.random().toString(36).slice(2)}`);
   writeFileSync(trace, '');
   const env = { ...process.env, NO_COLOR: '1', FR_TRACE: trace } as NodeJS.ProcessEnv;
   delete env.FORCE_COLOR;
   delete env.NODE_OPTIONS;
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(DIR, 'register.mjs')).href, BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  // A string goes through a pipe; a file is stdin as `< file` makes it.
+  const stdin = typeof input === 'object' ? openSync(input.file, 'r') : undefined;
+  const feed: { input?: string; stdio?: ['pipe' | number, 'pipe', 'pipe'] } = typeof input === 'string' ? { input } : stdin !== undefined ? { stdio: [stdin, 'pipe', 'pipe'] } : {};
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(DIR, 'register.mjs')).href, BIN, ...args], { cwd: ROOT, env, encoding: 'utf8', ...feed });
+  if (stdin !== undefined) closeSync(stdin);
   const modules = new Set<string>();
   for (const url of readFileSync(trace, 'utf8').split('\n').filter(Boolean)) {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(url);
@@ -114,7 +119,7 @@ describe('start-up loads only what the run needs', () => {
     for (const m of ['npm:highlight.js', 'npm:emojilib/emojis.json', 'npm:cli-table3/src/table.js', 'npm:string-width', 'npm:unicode-emoji-modifier-base', 'npm:yaml', 'npm:zod', 'dist/kb/load-kb.js']) expect(r.modules, m).not.toContain(m);
   });
 
-  it('a small report loads neither node:crypto nor the heap settings (node:v8); a large or piped input gets the settings', () => {
+  it('a small report loads neither node:crypto nor the heap settings (node:v8); a large, gzipped or piped input gets the settings', () => {
     for (const format of ['json', 'markdown']) {
       const r = loaded([...REPORT, '--format', format]);
       expect(r.code).toBe(0);
@@ -126,6 +131,24 @@ describe('start-up loads only what the run needs', () => {
     const piped = loaded(['--format', 'json'], `${line}\n`);
     expect(JSON.parse(piped.stdout)).toMatchObject({ totals: { alerts: 1 } });
     expect(piped.modules).toContain('node:v8');
+    // A small gzip file may hold many alerts: it gets the settings by its first bytes, whatever its
+    // name, given as a file or as stdin redirected from it (which is then still read from its start).
+    const many = gzipSync(`${line}\n`.repeat(2000));
+    expect(many.length).toBeLessThan(64 * 1024);
+    const gz = join(DIR, 'alerts.log');
+    writeFileSync(gz, many);
+    const named = loaded([gz, '--format', 'json']);
+    expect(JSON.parse(named.stdout)).toMatchObject({ totals: { alerts: 2000 } });
+    expect(named.modules).toContain('node:v8');
+    const redirected = loaded(['--format', 'json'], { file: gz });
+    expect(JSON.parse(redirected.stdout)).toMatchObject({ totals: { alerts: 2000 } });
+    expect(redirected.modules).toContain('node:v8');
+    // The same small input, not compressed and redirected: no settings.
+    const plain = join(DIR, 'one.ndjson');
+    writeFileSync(plain, `${line}\n`);
+    const small = loaded(['--format', 'json'], { file: plain });
+    expect(JSON.parse(small.stdout)).toMatchObject({ totals: { alerts: 1 } });
+    expect(small.modules).not.toContain('node:v8');
   });
 
   it('a usage error loads neither the pipeline nor any renderer', () => {
