@@ -261,12 +261,12 @@ async function* readNew(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecor
 
 /**
  * Reads what the files moved away from a followed path hold past their positions. One that has been
- * quiet for `rotatedGraceMs` (ROTATED_GRACE_MS) is closed, and its pending record ended. Returns whether any had news.
+ * quiet for `rotatedGraceMs` (ROTATED_GRACE_MS) is closed, and its pending record ended. Returns
+ * whether any had news.
  */
 async function* readRotated(f: Followed, opts: ReadOptions): AsyncGenerator<RawRecord[], boolean> {
   let grew = false;
   for (const r of [...f.rotated]) {
-    const out: RawRecord[] = [];
     for (;;) {
       const chunk = await readChunk(r.fh, f.path, r.position);
       if (chunk.length === 0) break;
@@ -274,15 +274,18 @@ async function* readRotated(f: Followed, opts: ReadOptions): AsyncGenerator<RawR
       r.quietSince = Date.now();
       r.position += chunk.length;
       opts.onBytes?.(chunk.length);
+      // Each chunk's records go on at once, as from the followed file: none pile up here.
+      const out: RawRecord[] = [];
       r.splitter.push(chunk, out);
+      if (out.length > 0) yield out;
     }
-    const done = opts.signal?.aborted === true || Date.now() - r.quietSince >= (opts.rotatedGraceMs ?? ROTATED_GRACE_MS);
-    if (done) {
+    if (opts.signal?.aborted === true || Date.now() - r.quietSince >= (opts.rotatedGraceMs ?? ROTATED_GRACE_MS)) {
+      const out: RawRecord[] = [];
       r.splitter.end(out);
       f.rotated.splice(f.rotated.indexOf(r), 1);
       await r.fh.close();
+      if (out.length > 0) yield out;
     }
-    if (out.length > 0) yield out;
   }
   return grew;
 }
