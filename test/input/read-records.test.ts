@@ -226,21 +226,31 @@ describe('follow', () => {
     ]);
   }, 10_000);
 
-  test('a writer that keeps the moved-away file open is still read after the new file appeared, until the old one is quiet', async () => {
-    const file = join(dir, 'keepalive.log');
+  /** A followed log holding one old record, and the name it is moved to by rotation. */
+  async function rotatedLog(name: string): Promise<{ file: string; old: string; rotate: () => Promise<void> }> {
+    const file = join(dir, name);
     await writeFile(file, '{"old":1}\n');
     const old = `${file}.1`;
+    // Moved away, and the successor created at once with one new record.
+    const rotate = async (): Promise<void> => {
+      await rename(file, old);
+      await writeFile(file, '{"new":1}\n');
+    };
+    return { file, old, rotate };
+  }
+
+  test('a writer that keeps the moved-away file open is still read after the new file appeared, until the old one is quiet', async () => {
+    const { file, old, rotate } = await rotatedLog('keepalive.log');
     const seen = await followed(file, 5, async (n) => {
       if (n === 1) {
-        // Rotated with a record half written; the successor appears at once.
+        // Rotated with a record half written.
         await appendFile(file, '{"old":');
-        await rename(file, old);
-        await writeFile(file, '{"new":1}\n');
+        await rotate();
       }
       // The writer has not reopened the path yet: it finishes its record in the old file, and adds one.
-      if (n === 2) setTimeout(() => void appendFile(old, '2}\n{"old":3}\n'), 300);
+      if (n === 2) setTimeout(() => void appendFile(old, '2}\n{"old":3}\n'), 200);
       if (n === 4) setTimeout(() => void appendFile(file, '{"new":2}\n'), 100);
-    }, 1_000);
+    }, 3_000);
     expect(seen).toEqual([
       json(1, '{"old":1}', file),
       json(1, '{"new":1}', file),
@@ -251,18 +261,13 @@ describe('follow', () => {
   }, 10_000);
 
   test('an old file quiet for the grace period is let go: what is written to it later is not read', async () => {
-    const file = join(dir, 'letgo.log');
-    await writeFile(file, '{"old":1}\n');
-    const old = `${file}.1`;
+    const { file, old, rotate } = await rotatedLog('letgo.log');
     const seen = await followed(file, 3, async (n) => {
-      if (n === 1) {
-        await rename(file, old);
-        await writeFile(file, '{"new":1}\n');
-      }
+      if (n === 1) await rotate();
       // Well after the 100 ms grace period: the old file is closed by now, the new one still read.
       if (n === 2) {
-        setTimeout(() => void appendFile(old, '{"old":2}\n'), 800);
-        setTimeout(() => void appendFile(file, '{"new":2}\n'), 1_200);
+        setTimeout(() => void appendFile(old, '{"old":2}\n'), 1_500);
+        setTimeout(() => void appendFile(file, '{"new":2}\n'), 2_000);
       }
     }, 100);
     expect(seen).toEqual([json(1, '{"old":1}', file), json(1, '{"new":1}', file), json(2, '{"new":2}', file)]);
