@@ -170,8 +170,9 @@ function repairKeys(obj: Record<string, unknown>, keys: readonly string[], text:
     RAW_NUMBER.lastIndex = at + needle.length;
     const m = RAW_NUMBER.exec(text);
     if (!m || (Number(m[1]) !== v && !Number.isNaN(v))) return false;
-    // A fraction read exactly stays a number.
-    if (changesWhenParsed(m[1] as string)) obj[k] = new ExactNumber(detach(m[1] as string));
+    // An integer beyond 2^53, an overflow or -0 did change; a fraction did only when it prints back
+    // otherwise (a number-to-text round trip costs about 1 µs, too much for every evt.time).
+    if (Number.isInteger(v) || !Number.isFinite(v) || changesWhenParsed(m[1] as string)) obj[k] = new ExactNumber(detach(m[1] as string));
   }
   return true;
 }
