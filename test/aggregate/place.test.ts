@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAggregator } from '../../src/aggregate/aggregate.js';
 import { createSignatureTracker } from '../../src/aggregate/baseline.js';
 import { createIncidentTracker } from '../../src/aggregate/incidents.js';
-import { ACTORS_KEPT, actorOf, cachedCounts, comboKey, PLACES_KEPT, placeOf, splitCombo } from '../../src/alert/place.js';
+import { ACTORS_KEPT, actorOf, cachedCounts, comboKey, PLACE_FIELDS, PLACES_KEPT, placeOf, splitCombo } from '../../src/alert/place.js';
 import { detach } from '../../src/detach.js';
 import { enrich } from '../../src/enrich/enrich.js';
 import type { Match } from '../../src/kb/match-entry.js';
@@ -57,6 +57,19 @@ describe('the shared place of a container', () => {
       [null, null, 1],
       ['shop', 'nginx', 2],
     ]);
+  });
+
+  it('is rebuilt when any one field it is built from changes, and only then', () => {
+    const base = { 'container.name': 'web', 'k8s.ns.name': 'shop', 'k8s.pod.name': 'web-7d9f', 'container.image.repository': 'nginx' };
+    for (const name of PLACE_FIELDS) {
+      if (name === 'container.id') continue;
+      const first = placeOf(shell(base));
+      expect(placeOf(shell(base)), name).toBe(first);
+      const changed = placeOf(shell({ ...base, [name]: 'true' }));
+      expect(changed, name).not.toBe(first);
+      // And back: the cache holds the last values of the container, so the first values build anew.
+      expect(placeOf(shell(base)), name).not.toBe(changed);
+    }
   });
 
   it('is rebuilt when the host differs for the same container id', () => {
