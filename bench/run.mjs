@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: throughput, memory, start-up and live latency, each as a ratio to a baseline run
 // in the same session on the same machine. Heavy generation lives here, never in the tests.
+// Rows marked "stages" cut the pipeline short after a stage (incidents, data quality and signatures
+// come after the rule fold), to show where the time goes.
 // Env: BENCH_ALERTS (default 1000000), BENCH_BIG (default 5000000; 0 skips the big memory run),
 // BENCH_REPEAT (default 3 for throughput, best of), BENCH_STARTUP (default 15 runs, median).
 import { spawn, spawnSync } from 'node:child_process';
@@ -75,6 +77,21 @@ for (let i = 0; i < REPEAT; i++) {
 }
 row(`throughput, ${N.toLocaleString('en-US')} alerts`, `${Math.round(N / full.secs).toLocaleString('en-US')} alerts/s`, `${Math.round(N / base.secs).toLocaleString('en-US')} alerts/s (split + JSON.parse)`, full.secs / base.secs, '<= 1.5');
 row(`peak RSS, ${N.toLocaleString('en-US')} alerts`, `${(full.info.maxRssKiB / 1024).toFixed(0)} MiB`, `${(base.info.maxRssKiB / 1024).toFixed(0)} MiB (baseline loop)`, full.info.maxRssKiB / base.info.maxRssKiB, '<= ~150 MiB');
+
+// 1b. Where the time goes: the pipeline cut short after each stage (bench/stages.mjs), each run once
+// between two baseline runs; the ratio is to the better of those two.
+for (const [stage, what] of [
+  ['read', 'read and split only'],
+  ['validate', '+ parse and validate'],
+  ['enrich', '+ enrich (KB match)'],
+  ['fold', '+ rule fold, to a JSON summary'],
+]) {
+  const b1 = timed([join(ROOT, 'bench/baseline.mjs'), file]);
+  const st = timed([join(ROOT, 'bench/stages.mjs'), stage, file]);
+  const b2 = timed([join(ROOT, 'bench/baseline.mjs'), file]);
+  const b = Math.min(b1.secs, b2.secs);
+  row(`  stages: ${what}`, `${Math.round(N / st.secs).toLocaleString('en-US')} alerts/s`, `${Math.round(N / b).toLocaleString('en-US')} alerts/s`, st.secs / b, 'where time goes');
+}
 
 // 2. Validation cost: zod on every record vs. the fast path (zod only for bad records), in-process.
 const zod = timed([join(ROOT, 'bench/validation.mjs'), file, String(Math.min(N, 200_000))]);
