@@ -14,6 +14,7 @@ import { formatProblem, InputError, isKnownError, KbError, UsageError } from './
 import type { FilterSpec } from './filter/filters.js';
 import { PIVOT_KEYS, type PivotKey } from './aggregate/pivot.js';
 import { batched, toolVersion, write, type Io } from './io.js';
+import { sniffEncoding } from './input/decode-bytes.js';
 import { EXTENSIONS, FORMATS, formats, type Format } from './render/index.js';
 
 // commander is CommonJS: required as such, start-up skips its ESM wrapper and Node's scan of its
@@ -86,10 +87,10 @@ function durationArg(flag: string) {
 /** Inputs up to this size (regular files, not compressed) are read without the heap settings. */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 
-/** True when the regular file open as `fd` starts with gzip's magic bytes (read in place: the offset stays). */
+/** True when the regular file open as `fd` is gzip by its first bytes (read in place: the offset stays). */
 function gzipped(fd: number): boolean {
   const head = Buffer.alloc(2);
-  return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  return readSync(fd, head, 0, 2, 0) === 2 && sniffEncoding(head) === 'gzip';
 }
 
 /**
