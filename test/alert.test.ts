@@ -101,6 +101,39 @@ describe('exact numbers', () => {
       expect(stringifyJson((r as { value: unknown }).value)).toBe(text.replace('"evt.time" : ', '"evt.time":'));
     }
   });
+  it('keeps the digits JSON.parse kept when a look-alike key or a repeated key holds a number equal as a double', () => {
+    // 1795786844385152582 and ...581 are the same double: only the digits tell them apart.
+    const cases = [
+      // A key whose name starts with an escaped quote: its text ends in `"evt.time":` too.
+      '{"rule":"r","priority":"Notice","output_fields":{"\\"evt.time":1795786844385152582,"evt.time":1795786844385152581}}',
+      // The same key twice in one object: JSON.parse keeps the last.
+      '{"rule":"r","priority":"Notice","output_fields":{"evt.time":1795786844385152582,"evt.time":1795786844385152581}}',
+      // Both, and the real key in the middle.
+      '{"rule":"r","priority":"Notice","output_fields":{"evt.time":1795786844385152582,"evt.time":1795786844385152581,"\\"evt.time":1795786844385152583}}',
+    ];
+    for (const text of cases) {
+      const r = parseJsonText(text);
+      expect(r.ok, text).toBe(true);
+      const of = (r as { value: { output_fields: Record<string, unknown> } }).value.output_fields;
+      expect(String(of['evt.time']), text).toBe('1795786844385152581');
+    }
+    // Any mix of repeated and look-alike keys, with big integers that differ only past a double's
+    // precision: every key ends up with the digits written last for it, as JSON.parse keeps the last
+    // (as an ExactNumber, or as a number where that prints back the same digits).
+    const key = fc.constantFrom('evt.time', '"evt.time', 'evt.time"', 'x');
+    const digits = fc.bigInt({ min: 1795786844385152000n, max: 1795786844385153000n }).map(String);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, digits, fc.constantFrom('', ' ')), { minLength: 1, maxLength: 5 }), (members) => {
+        const text = `{"rule":"r","priority":"Notice","output_fields":{${members.map(([k, d, sp]) => `${JSON.stringify(k)}:${sp}${d}`).join(',')}}}`;
+        const r = parseJsonText(text);
+        if (!r.ok) return false;
+        const of = (r.value as { output_fields: Record<string, unknown> }).output_fields;
+        const want = new Map(members.map(([k, d]) => [k, d]));
+        return [...want].every(([k, d]) => String(of[k]) === d);
+      }),
+      { numRuns: 300 },
+    );
+  });
   it('shows exact numbers, null and <NA> the right way', () => {
     expect(fieldText(new ExactNumber('1795786844385152581'))).toBe('1795786844385152581');
     expect(fieldText(null)).toBeUndefined();

@@ -155,26 +155,70 @@ export function checkShape(value: unknown, limits: JsonLimits, depth = 1): strin
 
 const RAW_NUMBER = /\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
 
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
 /**
- * Replaces the suspicious numbers at `keys` by the digits written after the key, when the key occurs
- * once in the text. Returns false when that cannot be done for sure (a repeated key, or the digits do
- * not match): the caller then parses the careful way.
+ * True when the quote at `at` opens a key. In valid JSON a quote that has `{` or `,` before it (and
+ * whitespace between) opens a string, and one followed by `name":` is a key; a look-alike inside a
+ * key such as `"\"evt.time"` has a backslash before it.
+ */
+function opensKey(text: string, at: number): boolean {
+  for (let i = at - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */ || c === 44 /* , */) return true;
+    if (!isJsonSpace(c)) return false;
+  }
+  return false;
+}
+
+/** The needle of the key repaired last: nearly always `"evt.time":`. */
+let lastKey = '';
+let lastNeedle = '';
+
+/**
+ * Replaces the suspicious numbers at `keys` by the digits written after the key. The key's last
+ * occurrence in the text is the one JSON.parse kept (a repeated key keeps its last value); when some
+ * other object may hold the same key (`unique` false), it must be the only one. Returns false when
+ * that cannot be made sure: the caller then parses the careful way.
  */
 function repairKeys(obj: Record<string, unknown>, keys: readonly string[], text: string, unique: boolean): boolean {
   for (const k of keys) {
     const v = obj[k] as number;
-    const needle = PLAIN_KEY.test(k) ? `"${k}":` : `${JSON.stringify(k)}:`;
-    const at = text.indexOf(needle);
-    // When nothing else in the record can hold this key, its first occurrence is the one.
-    if (at < 0 || (!unique && text.indexOf(needle, at + 1) >= 0)) return false;
-    RAW_NUMBER.lastIndex = at + needle.length;
-    const m = RAW_NUMBER.exec(text);
-    if (!m || (Number(m[1]) !== v && !Number.isNaN(v))) return false;
-    // An integer beyond 2^53, an overflow or -0 did change; a fraction did only when it prints back
-    // otherwise (a number-to-text round trip costs about 1 µs, too much for every evt.time).
-    if (Number.isInteger(v) || !Number.isFinite(v) || changesWhenParsed(m[1] as string)) obj[k] = new ExactNumber(detach(m[1] as string));
+    if (k !== lastKey) {
+      lastNeedle = PLAIN_KEY.test(k) ? `"${k}":` : `${JSON.stringify(k)}:`;
+      lastKey = k;
+    }
+    const needle = lastNeedle;
+    const at = text.lastIndexOf(needle);
+    if (at < 0 || !opensKey(text, at) || (!unique && text.indexOf(needle) !== at)) return false;
+    let end = at + needle.length;
+    while (isJsonSpace(text.charCodeAt(end))) end++;
+    const start = end;
+    if (text.charCodeAt(end) === 45 /* - */) end++;
+    while (isDigit(text.charCodeAt(end))) end++;
+    const next = text.charCodeAt(end);
+    if (next === 46 /* . */ || next === 101 /* e */ || next === 69 /* E */) {
+      // A fraction or an exponent (rare in Falco's output): it changed only if it prints back otherwise.
+      RAW_NUMBER.lastIndex = start;
+      const m = RAW_NUMBER.exec(text);
+      if (!m) return false;
+      const raw = m[1] as string;
+      // A number-to-text round trip costs about 1 µs, too much for every evt.time: only fractions pay it.
+      if (Number.isInteger(v) || !Number.isFinite(v) || changesWhenParsed(raw)) obj[k] = new ExactNumber(detach(raw));
+    } else {
+      // An integer that was suspicious: beyond 2^53, an overflow or -0. Its digits are the exact value.
+      if (end === start || text.charCodeAt(end - 1) === 45) return false;
+      obj[k] = new ExactNumber(detach(text.slice(start, end)));
+    }
   }
   return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** Keys JSON writes as they are (no escapes), so the needle can be built without JSON.stringify. */
