@@ -72,17 +72,19 @@ export function markdownCard(e: EnrichedAlert, _opts?: RenderOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** How long the repeats went on after the card: "within 1s", or "over 12s". */
 function span(f: Folded): string {
-  return `${Math.max(0, Math.round((f.lastMs - f.firstMs) / 1000))}s`;
+  const ms = f.lastMs - f.firstMs;
+  return ms < 1000 ? 'within 1s' : `over ${Math.round(ms / 1000)}s`;
 }
 
 /** The counter line that stands for folded repeats. */
 export function terminalFoldLine(f: Folded, opts: RenderOptions): string {
   const chalk = new Chalk({ level: opts.color ? 2 : 0 });
-  return `${chalk.dim(hangingWrap('  ↳ ', `${f.count} more "${terminalSafe(f.rule)}" in ${terminalSafe(f.where)} folded (over ${span(f)})`, opts.width))}\n`;
+  return `${chalk.dim(hangingWrap('  ↳ ', `${f.count} more "${terminalSafe(f.rule)}" in ${terminalSafe(f.where)} folded (${span(f)})`, opts.width))}\n`;
 }
 
 /** The same counter line in Markdown. */
 export function markdownFoldLine(f: Folded, _opts?: RenderOptions): string {
-  return `  - ${f.count} more ${mdText(f.rule)} in ${mdText(f.where)} folded (over ${span(f)})\n`;
+  return `  - ${f.count} more ${mdText(f.rule)} in ${mdText(f.where)} folded (${span(f)})\n`;
 }
