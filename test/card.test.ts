@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { markdownFoldLine, terminalFoldLine } from '../src/render/card.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { enrich } from '../src/enrich/enrich.js';
+import { loadKnowledgeBase, type KnowledgeBase } from '../src/kb/knowledge-base.js';
+import { cachedMatcher } from '../src/kb/match-entry.js';
+import { markdownFoldLine, terminalCard, terminalFoldLine } from '../src/render/card.js';
+import { alertFrom } from './helpers.js';
 
 describe('the counter line for folded repeats', () => {
   const folded = (firstMs: number, lastMs: number) => ({ rule: 'Terminal shell in container', where: 'checkout (a1b2c3d4e5f6)', count: 4, firstMs, lastMs });
@@ -8,5 +12,30 @@ describe('the counter line for folded repeats', () => {
     expect(markdownFoldLine(folded(1000, 13_600))).toBe('  - 4 more Terminal shell in container in checkout (a1b2c3d4e5f6) folded (over 13s)\n');
     expect(terminalFoldLine(folded(0, 999), { version: '0.1.0', color: false, width: 100 })).toBe('  ↳ 4 more "Terminal shell in container" in checkout (a1b2c3d4e5f6) folded (within 1s)\n');
     expect(terminalFoldLine(folded(0, 2500), { version: '0.1.0', color: false, width: 100 })).toBe('  ↳ 4 more "Terminal shell in container" in checkout (a1b2c3d4e5f6) folded (over 3s)\n');
+  });
+});
+
+describe('the next step of a card', () => {
+  let kb: KnowledgeBase;
+  beforeAll(async () => {
+    kb = await loadKnowledgeBase();
+  });
+  const card = async (fields: Record<string, unknown>): Promise<string> => {
+    const a = alertFrom({ rule: 'Delete or rename shell history', priority: 'Warning', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output_fields: fields });
+    return terminalCard(enrich(a, cachedMatcher(kb)(a)), { version: '0.1.0', color: false, width: 100 });
+  };
+  it('is the first investigation step the alert has every value for', async () => {
+    // The entry's first step needs fd.name; this unlink event has none, but it has user.name for the second.
+    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': null, 'evt.type': 'unlinkat' });
+    expect(text).toContain('next  h=$(getent passwd matt | cut -d: -f6);');
+    expect(text).not.toContain('<fd.name>');
+  });
+  it('is the first step when the alert has the values of the first', async () => {
+    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '/home/matt/.zsh_history' });
+    expect(text).toContain('next  ls -la --time-style=full-iso /home/matt/.zsh_history && wc -l /home/matt/.zsh_history');
+  });
+  it('is the first step, placeholders and all, when no step has all its values', async () => {
+    const text = await card({ 'proc.name': 'zsh' });
+    expect(text).toContain('next  ls -la --time-style=full-iso <fd.name> && wc -l <fd.name>');
   });
 });

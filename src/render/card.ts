@@ -38,8 +38,10 @@ function facts(e: EnrichedAlert): { when: string; where: string[]; who?: string;
   const proc = lookupValue(a, 'proc.cmdline') ?? lookupValue(a, 'proc.name');
   const parent = lookupValue(a, 'proc.pname');
   const what = proc !== undefined ? `${proc}${parent !== undefined ? ` (parent ${parent})` : ''}` : undefined;
-  const first = e.match.entry?.investigate[0];
-  const next = first ? fillSteps([first], a)[0]?.command.text : undefined;
+  // The first investigation step the alert has every value for: one that runs as shown beats one with
+  // <placeholders> (the entry lists the steps that matter most first). Else the first, placeholders and all.
+  const steps = e.match.entry ? fillSteps(e.match.entry.investigate, a) : [];
+  const next = (steps.find((s) => s.command.missing.length === 0) ?? steps[0])?.command.text;
   return { when, where, ...(who !== undefined ? { who } : {}), ...(what !== undefined ? { what } : {}), ...(next !== undefined ? { next } : {}) };
 }
 
