@@ -26,6 +26,12 @@ describe('priorities', () => {
 });
 
 describe('exact numbers', () => {
+  /** The digits of output_fields' evt.time as parsed from `text`, which must parse. */
+  const evtTimeOf = (text: string): string => {
+    const r = parseJsonText(text);
+    expect(r.ok, text).toBe(true);
+    return String((r as { value: { output_fields: Record<string, unknown> } }).value.output_fields['evt.time']);
+  };
   it('keeps integers beyond 2^53 as written, and writes them back unquoted', () => {
     const r = parseJsonText('{"a":1795786844385152581,"b":"1795786844385152581","c":12}');
     expect(r.ok).toBe(true);
@@ -94,11 +100,8 @@ describe('exact numbers', () => {
       '{"rule":"r","priority":"Notice","output_fields":{"evt.time" : 1795786844385152581,"s":"\\"evt.time\\":1"}}',
     ];
     for (const text of cases) {
-      const r = parseJsonText(text);
-      expect(r.ok, text).toBe(true);
-      const of = (r as { value: { output_fields: Record<string, unknown> } }).value.output_fields;
-      expect(String(of['evt.time']), text).toBe('1795786844385152581');
-      expect(stringifyJson((r as { value: unknown }).value)).toBe(text.replace('"evt.time" : ', '"evt.time":'));
+      expect(evtTimeOf(text), text).toBe('1795786844385152581');
+      expect(stringifyJson((parseJsonText(text) as { value: unknown }).value)).toBe(text.replace('"evt.time" : ', '"evt.time":'));
     }
   });
   it('keeps the digits JSON.parse kept when a look-alike key or a repeated key holds a number equal as a double', () => {
@@ -111,12 +114,7 @@ describe('exact numbers', () => {
       // Both, and the real key in the middle.
       '{"rule":"r","priority":"Notice","output_fields":{"evt.time":1795786844385152582,"evt.time":1795786844385152581,"\\"evt.time":1795786844385152583}}',
     ];
-    for (const text of cases) {
-      const r = parseJsonText(text);
-      expect(r.ok, text).toBe(true);
-      const of = (r as { value: { output_fields: Record<string, unknown> } }).value.output_fields;
-      expect(String(of['evt.time']), text).toBe('1795786844385152581');
-    }
+    for (const text of cases) expect(evtTimeOf(text), text).toBe('1795786844385152581');
     // Any mix of repeated and look-alike keys, with big integers that differ only past a double's
     // precision: every key ends up with the digits written last for it, as JSON.parse keeps the last
     // (as an ExactNumber, or as a number where that prints back the same digits).
