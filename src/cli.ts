@@ -279,21 +279,76 @@ function isLive(flags: AnalyzeFlags, io: Io): boolean {
   return flags.follow || (flags.sources.includes('-') && io.stdinKind() === 'stream');
 }
 
-/** Progress on stderr for long file reads, only when stderr is a terminal; never in the report. */
-function progressMeter(io: Io): { onBytes: (n: number) => void; stop: () => void } {
-  if (!io.stderr.isTTY) return { onBytes: () => undefined, stop: () => undefined };
+/**
+ * The bytes the reader will read, when known: every source a regular file (stdin redirected from one
+ * included), counted as stored, since progress counts bytes before gzip or UTF-16 decoding.
+ */
+async function inputBytes(sources: readonly string[], io: Io): Promise<number | undefined> {
+  try {
+    let total = 0;
+    const { resolveSources } = await import('./input/sources.js');
+    for (const s of await resolveSources(sources)) {
+      if (s.kind === 'stdin') {
+        if (io.stdinKind() !== 'file') return undefined;
+        total += fstatSync(0).size;
+      } else if (s.regular) total += statSync(s.path).size;
+      else return undefined;
+    }
+    return total;
+  } catch {
+    // A source that cannot be read is reported by the reader; progress just goes without a total.
+    return undefined;
+  }
+}
+
+/** Seconds as `45s`, `4m05s` or `2h07m`. */
+function duration(secs: number): string {
+  const s = Math.max(0, Math.round(secs));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** The progress line: bytes read (of the total and the share, when known), records, rate, time left. */
+export function progressLine(bytes: number, total: number | undefined, records: number, secs: number): string {
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
+  const rate = bytes / Math.max(secs, 0.001);
+  const known = total !== undefined && total > 0 && bytes <= total;
+  const read = known ? `${mib(bytes)} of ${mib(total)} MiB (${Math.floor((100 * bytes) / total)}%)` : `${mib(bytes)} MiB`;
+  const left = known && rate > 0 ? `, ${duration((total - bytes) / rate)} left` : '';
+  return `falco-report: ${read}, ${records.toLocaleString('en-US')} records, ${mib(rate)} MiB/s${left}`;
+}
+
+/**
+ * Progress on stderr for long file reads, only when stderr is a terminal; never in the report. The
+ * line is redrawn in place twice a second, cut to the terminal's width, and cleared at the end.
+ */
+function progressMeter(io: Io, sources: readonly string[]): { onBytes: (n: number) => void; onRecords: (n: number) => void; clear: () => void; stop: () => void } {
+  const none = { onBytes: () => undefined, onRecords: () => undefined, clear: () => undefined, stop: () => undefined };
+  if (!io.stderr.isTTY) return none;
   const start = io.now();
   let bytes = 0;
+  let records = 0;
+  let total: number | undefined;
+  void inputBytes(sources, io).then((t) => (total = t));
   let shown = false;
   const timer = setInterval(() => {
-    const secs = Math.max((io.now() - start) / 1000, 0.001);
-    io.stderr.write(`\rfalco-report: read ${(bytes / 1048576).toFixed(1)} MiB (${(bytes / 1048576 / secs).toFixed(1)} MiB/s)   `);
+    const line = progressLine(bytes, total, records, (io.now() - start) / 1000);
+    const cols = io.stderr.columns;
+    io.stderr.write(`\r\x1b[2K${cols !== undefined && cols > 1 ? line.slice(0, cols - 1) : line}`);
     shown = true;
-  }, 500);
+  }, io.progressEveryMs ?? 500);
   timer.unref();
   return {
     onBytes: (n) => {
       bytes += n;
+    },
+    onRecords: (n) => {
+      records += n;
+    },
+    clear: () => {
+      if (shown) io.stderr.write('\r\x1b[2K');
+      shown = false;
     },
     stop: () => {
       clearInterval(timer);
@@ -348,11 +403,14 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const liveOut = createLiveOutput?.(renderers, view, flags.output === undefined ? out : () => undefined, flags.foldWindowMs, io.now);
   const ticker = liveOut && flags.foldWindowMs > 0 ? setInterval(() => liveOut.tick(), flags.foldWindowMs) : undefined;
   ticker?.unref();
-  const progress = live ? { onBytes: () => undefined, stop: () => undefined } : progressMeter(io);
+  const progress = live ? { onBytes: () => undefined, onRecords: () => undefined, clear: () => undefined, stop: () => undefined } : progressMeter(io, flags.sources);
   let warned = 0;
   const onReject = (r: Reject): void => {
     warned++;
-    if (warned <= WARN_LIMIT) io.stderr.write(`falco-report: warning: ${r.file}:${r.line}: ${r.reason}\n`);
+    if (warned > WARN_LIMIT) return;
+    // A progress line on the terminal is taken away first, so that the warning starts a line of its own.
+    progress.clear();
+    io.stderr.write(`falco-report: warning: ${r.file}:${r.line}: ${r.reason}\n`);
   };
   let report;
   try {
@@ -360,7 +418,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
       { sources: flags.sources, maxRecordBytes: flags.maxRecordBytes, follow: flags.follow, signal: controller.signal, ...(filter ? { filter } : {}), groupBy: flags.groupBy, incidentWindowMs: flags.incidentWindowMs, ...(baseline ? { baseline } : {}), ...(tuning ? { tuning } : {}), ...(redact ? { redact } : {}), ...(flags.minPriority ? { minPriority: flags.minPriority } : {}) },
       kb,
       io.stdin,
-      { onReject, onBytes: progress.onBytes, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
+      { onReject, onBytes: progress.onBytes, onRecords: progress.onRecords, ...(liveOut ? { onAlert: (e) => liveOut.onAlert(e) } : {}) },
     );
   } finally {
     stopSignals();

@@ -8,7 +8,7 @@ export type StdinKind = 'tty' | 'file' | 'stream';
 export interface Io {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean; destroy?: () => void };
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => number;
   readonly stdinKind: () => StdinKind;
@@ -19,6 +19,8 @@ export interface Io {
    * process loads node:v8 for it only then: a few milliseconds a small report does not pay.
    */
   readonly tuneHeap?: () => Promise<void>;
+  /** How often the progress line is redrawn, in milliseconds (500 when not set; tests make it shorter). */
+  readonly progressEveryMs?: number;
 }
 
 /** The real process streams, signals and environment. */

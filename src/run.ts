@@ -40,6 +40,8 @@ export interface AnalyzeHooks {
   readonly onReject?: (r: Reject) => void;
   readonly onAlert?: (e: EnrichedAlert) => void;
   readonly onBytes?: (n: number) => void;
+  /** Records read (alerts, rejects and skipped lines), a batch at a time. */
+  readonly onRecords?: (n: number) => void;
 }
 
 /** One JSON record turned into an alert or a reject. */
@@ -74,6 +76,7 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
   // The reader itself ends at once when the signal aborts, even in the middle of a silent pipe.
   const hide = opts.redact ? opts.redact.text : (s: string): string => s;
   reading: for await (const batch of batches) {
+    hooks.onRecords?.(batch.length);
     for (const rec of batch) {
       if (opts.signal?.aborted) break reading;
       if (rec.kind === 'reject') {
