@@ -319,13 +319,23 @@ export function progressLine(bytes: number, total: number | undefined, records: 
   return `falco-report: ${read}, ${records.toLocaleString('en-US')} records, ${mib(rate)} MiB/s${left}`;
 }
 
+/** What the reader and the warnings tell the progress line. */
+interface Progress {
+  onBytes(n: number): void;
+  onRecords(n: number): void;
+  /** Takes the line away (before a warning); the next redraw puts it back. */
+  clear(): void;
+  stop(): void;
+}
+
+const NO_PROGRESS: Progress = { onBytes: () => undefined, onRecords: () => undefined, clear: () => undefined, stop: () => undefined };
+
 /**
  * Progress on stderr for long file reads, only when stderr is a terminal; never in the report. The
  * line is redrawn in place twice a second, cut to the terminal's width, and cleared at the end.
  */
-function progressMeter(io: Io, sources: readonly string[]): { onBytes: (n: number) => void; onRecords: (n: number) => void; clear: () => void; stop: () => void } {
-  const none = { onBytes: () => undefined, onRecords: () => undefined, clear: () => undefined, stop: () => undefined };
-  if (!io.stderr.isTTY) return none;
+function progressMeter(io: Io, sources: readonly string[]): Progress {
+  if (!io.stderr.isTTY) return NO_PROGRESS;
   const start = io.now();
   let bytes = 0;
   let records = 0;
@@ -403,7 +413,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
   const liveOut = createLiveOutput?.(renderers, view, flags.output === undefined ? out : () => undefined, flags.foldWindowMs, io.now);
   const ticker = liveOut && flags.foldWindowMs > 0 ? setInterval(() => liveOut.tick(), flags.foldWindowMs) : undefined;
   ticker?.unref();
-  const progress = live ? { onBytes: () => undefined, onRecords: () => undefined, clear: () => undefined, stop: () => undefined } : progressMeter(io, flags.sources);
+  const progress = live ? NO_PROGRESS : progressMeter(io, flags.sources);
   let warned = 0;
   const onReject = (r: Reject): void => {
     warned++;
