@@ -5,6 +5,12 @@ import { cachedMatcher } from '../src/kb/match-entry.js';
 import { markdownFoldLine, terminalCard, terminalFoldLine } from '../src/render/card.js';
 import { alertFrom } from './helpers.js';
 
+/** The built-in catalogue, read once for the file. */
+let kb: KnowledgeBase;
+beforeAll(async () => {
+  kb = await loadKnowledgeBase();
+});
+
 describe('the counter line for folded repeats', () => {
   const folded = (firstMs: number, lastMs: number) => ({ rule: 'Terminal shell in container', where: 'checkout (a1b2c3d4e5f6)', count: 4, firstMs, lastMs });
   it('says how long the repeats went on, and "within 1s" rather than "over 0s" for a burst', () => {
@@ -16,10 +22,6 @@ describe('the counter line for folded repeats', () => {
 });
 
 describe('the next step of a card', () => {
-  let kb: KnowledgeBase;
-  beforeAll(async () => {
-    kb = await loadKnowledgeBase();
-  });
   const card = async (fields: Record<string, unknown>): Promise<string> => {
     const a = alertFrom({ rule: 'Delete or rename shell history', priority: 'Warning', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output_fields: fields });
     return terminalCard(enrich(a, cachedMatcher(kb)(a)), { version: '0.1.0', color: false, width: 100 });
@@ -37,5 +39,40 @@ describe('the next step of a card', () => {
   it('is the first step, placeholders and all, when no step has all its values', async () => {
     const text = await card({ 'proc.name': 'zsh' });
     expect(text).toContain('next  ls -la --time-style=full-iso <fd.name> && wc -l <fd.name>');
+  });
+});
+
+describe('what a card says happened', () => {
+  const card = (alert: Record<string, unknown>): string => {
+    const a = alertFrom({ time: '2026-11-27T09:12:04.800123457Z', hostname: 'node-1', ...alert });
+    return terminalCard(enrich(a, cachedMatcher(kb)(a)), { version: '0.1.0', color: false, width: 120 });
+  };
+  it('for an audit log: the verb and the target, the user being on its own line', () => {
+    const text = card({
+      rule: 'Attach/Exec Pod',
+      priority: 'Notice',
+      source: 'k8s_audit',
+      output_fields: { 'ka.user.name': 'kubernetes-admin', 'ka.verb': 'create', 'ka.target.resource': 'pods', 'ka.target.subresource': 'exec', 'ka.target.namespace': 'hello-app', 'ka.target.name': 'nginx-676b6c5bbc-4xc6t' },
+    });
+    expect(text).toContain('  who   kubernetes-admin\n');
+    expect(text).toContain('  what  create pods/exec hello-app/nginx-676b6c5bbc-4xc6t\n');
+  });
+  it("for a Falco notice without a process: its output, less the time and priority", () => {
+    const text = card({
+      rule: 'Falco internal: syscall event drop',
+      priority: 'Debug',
+      output: '03:03:03.000000000: Debug Falco internal: syscall event drop. 815508 system calls dropped in last second.',
+      output_fields: {},
+    });
+    expect(text).toContain('  what  Falco internal: syscall event drop. 815508 system calls dropped in last second.\n');
+  });
+  it('nothing that the card says already: a summary that is only the user or a place is left out', () => {
+    const text = card({ rule: 'GCP Bucket configured to be public', priority: 'Critical', source: 'gcp_auditlog', output_fields: { 'gcp.user': 'ahmed.amin@test.com' } });
+    expect(text).toContain('  who   ahmed.amin@test.com\n');
+    expect(text).not.toContain('  what');
+  });
+  it('for a process: its command line and parent, as before', () => {
+    const text = card({ rule: 'Terminal shell in container', priority: 'Notice', source: 'syscall', output_fields: { 'proc.cmdline': 'bash -il', 'proc.pname': 'runc', 'user.name': 'root' } });
+    expect(text).toContain('  what  bash -il (parent runc)\n');
   });
 });

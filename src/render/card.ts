@@ -1,6 +1,7 @@
 // Live cards: one compact block per alert as it arrives (terminal and Markdown), and fold counter lines.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Folded } from '../aggregate/fold.js';
+import { whatHappened } from '../aggregate/incidents.js';
 import { contextValue } from '../alert/context.js';
 import { lookupValue } from '../alert/field-values.js';
 import type { Priority } from '../alert/priority.js';
@@ -37,7 +38,16 @@ function facts(e: EnrichedAlert): { when: string; where: string[]; who?: string;
   const who = contextValue(a, 'user');
   const proc = lookupValue(a, 'proc.cmdline') ?? lookupValue(a, 'proc.name');
   const parent = lookupValue(a, 'proc.pname');
-  const what = proc !== undefined ? `${proc}${parent !== undefined ? ` (parent ${parent})` : ''}` : undefined;
+  // A process with its parent; else what the incident timeline says (`verb resource/name` of an audit
+  // log, the API call of a cloud trail, the output text of a Falco notice), without the user shown above.
+  let what: string | undefined;
+  if (proc !== undefined) what = `${proc}${parent !== undefined ? ` (parent ${parent})` : ''}`;
+  else {
+    const line = whatHappened(a);
+    const own = who !== undefined && line.startsWith(`${who} `) ? line.slice(who.length + 1) : line;
+    // Nothing that the card already says: the rule, the user, a place.
+    if (own !== '' && own !== a.rule && own !== who && !where.includes(own)) what = own;
+  }
   // The first investigation step the alert has every value for: one that runs as shown beats one with
   // <placeholders> (the entry lists the steps that matter most first). Else the first, placeholders and all.
   const steps = e.match.entry ? fillSteps(e.match.entry.investigate, a) : [];
