@@ -57,14 +57,19 @@ describe('what a card says happened', () => {
     expect(text).toContain('  who   kubernetes-admin\n');
     expect(text).toContain('  what  create pods/exec hello-app/nginx-676b6c5bbc-4xc6t\n');
   });
-  it("for a Falco notice without a process: its output, less the time and priority", () => {
+  it('for a Falco notice without a process: its output, less the time, priority and rule name', () => {
     const text = card({
       rule: 'Falco internal: syscall event drop',
       priority: 'Debug',
       output: '03:03:03.000000000: Debug Falco internal: syscall event drop. 815508 system calls dropped in last second.',
       output_fields: {},
     });
-    expect(text).toContain('  what  Falco internal: syscall event drop. 815508 system calls dropped in last second.\n');
+    expect(text).toContain('  what  815508 system calls dropped in last second.\n');
+  });
+  it('an output that starts with the rule name: the rest of it', () => {
+    const text = card({ rule: 'K8s Audit Event Detected', priority: 'Debug', output: '10:52:03.348668000: Debug K8s Audit Event Detected: verb=create, user=aksService', output_fields: {} });
+    expect(text).toContain('  what  verb=create, user=aksService\n');
+    expect(card({ rule: 'Custom notice', priority: 'Notice', output: '10:52:03.348668000: Notice Custom notice', output_fields: {} })).not.toContain('  what');
   });
   it('nothing that the card says already: a summary that is only the user or a place is left out', () => {
     const text = card({ rule: 'GCP Bucket configured to be public', priority: 'Critical', source: 'gcp_auditlog', output_fields: { 'gcp.user': 'ahmed.amin@test.com' } });

@@ -44,7 +44,9 @@ function facts(e: EnrichedAlert): { when: string; where: string[]; who?: string;
   if (proc !== undefined) what = `${proc}${parent !== undefined ? ` (parent ${parent})` : ''}`;
   else {
     const line = whatHappened(a);
-    const own = who !== undefined && line.startsWith(`${who} `) ? line.slice(who.length + 1) : line;
+    let own = who !== undefined && line.startsWith(`${who} `) ? line.slice(who.length + 1) : line;
+    // An output that starts with the rule's name (as text lines named after their message do): the rest.
+    if (own.startsWith(a.rule)) own = own.slice(a.rule.length).replace(/^[\s:.,;-]+/, '');
     // Nothing that the card already says: the rule, the user, a place.
     if (own !== '' && own !== a.rule && own !== who && !where.includes(own)) what = own;
   }
