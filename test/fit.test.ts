@@ -12,7 +12,8 @@ import { createQualityTracker } from '../src/aggregate/quality.js';
 import { enrich } from '../src/enrich/enrich.js';
 import { loadKnowledgeBase } from '../src/kb/knowledge-base.js';
 import { cachedMatcher } from '../src/kb/match-entry.js';
-import { renderMarkdownWithin } from '../src/render/markdown.js';
+import { renderMarkdown, renderMarkdownChunks, renderMarkdownWithin } from '../src/render/markdown.js';
+import { markdownToTerminal, renderTerminalChunks } from '../src/render/terminal.js';
 import { annotations, escapeData, escapeProperty } from '../src/render/github.js';
 import { alertFrom, ROOT } from './helpers.js';
 
@@ -51,6 +52,24 @@ let report: Report;
 beforeAll(async () => {
   report = await bigReport();
 }, 120_000);
+
+describe('a large report, written in pieces', () => {
+  it('Markdown: the pieces are the report, a section each', () => {
+    const whole = renderMarkdown(report, opts);
+    const pieces = [...renderMarkdownChunks(report, opts)];
+    expect(pieces.join('')).toBe(whole);
+    expect(pieces.length).toBeGreaterThan(600);
+    // The largest section (the rules table) is a small part of the whole.
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(whole.length / 10);
+  });
+  it('terminal: drawn part by part, it is the report drawn whole, never more than one part at a time', () => {
+    const whole = markdownToTerminal(renderMarkdown(report, { ...opts, compact: true }), opts);
+    const pieces = [...renderTerminalChunks(report, opts)];
+    expect(pieces.join('')).toBe(whole);
+    expect(pieces.length).toBeGreaterThan(10);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(whole.length / 10);
+  }, 120_000);
+});
 
 describe('--max-bytes', () => {
   it('keeps a 1,000,000-alert report under the limit, parseable, and says what it cut', () => {

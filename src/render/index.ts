@@ -8,7 +8,7 @@ import type { RenderOptions } from './markdown.js';
 export interface FormatRenderers {
   /** The report written when the input ends (or on Ctrl-C); '' when there is nothing more to say. */
   readonly report: (report: Report, opts: RenderOptions) => string;
-  /** The same report in pieces, for formats whose report can be large (JSON): written as they come. */
+  /** The same report in pieces (joined, `report`'s text): written as they come, so a large one is never one string. */
   readonly reportChunks?: (report: Report, opts: RenderOptions) => Iterable<string>;
   /** Live mode: what is written as each alert arrives; absent means nothing until the end. */
   readonly card?: (e: EnrichedAlert, opts: RenderOptions) => string;
@@ -25,15 +25,17 @@ export interface FormatRenderers {
 export const formats = {
   terminal: async (live = true): Promise<FormatRenderers> => {
     const t = await import('./terminal.js');
-    if (!live) return { report: t.renderTerminal };
+    const report = { report: t.renderTerminal, reportChunks: t.renderTerminalChunks };
+    if (!live) return report;
     const c = await import('./card.js');
-    return { report: t.renderTerminal, card: c.terminalCard, fold: c.terminalFoldLine };
+    return { ...report, card: c.terminalCard, fold: c.terminalFoldLine };
   },
   markdown: async (live = true): Promise<FormatRenderers> => {
     const m = await import('./markdown.js');
-    if (!live) return { report: m.renderMarkdown };
+    const report = { report: m.renderMarkdown, reportChunks: m.renderMarkdownChunks };
+    if (!live) return report;
     const c = await import('./card.js');
-    return { report: m.renderMarkdown, card: c.markdownCard, fold: c.markdownFoldLine };
+    return { ...report, card: c.markdownCard, fold: c.markdownFoldLine };
   },
   json: async (_live = true): Promise<FormatRenderers> => {
     const j = await import('./json.js');

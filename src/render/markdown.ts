@@ -535,32 +535,55 @@ function baselineSection(r: Report): string {
   return out.join('\n\n');
 }
 
-/** Renders the whole report as GitHub-flavoured Markdown. */
-export function renderMarkdown(r: Report, opts: RenderOptions): string {
+/**
+ * The report's Markdown, a section at a time (headings, tables, each rule's detail): joined with blank
+ * lines they are the whole report. A report of thousands of rules is tens of megabytes; its sections
+ * can be written, or drawn for the terminal, one after another.
+ */
+export function* markdownSections(r: Report, opts: RenderOptions): Generator<string> {
   const detail = DETAIL_LEVELS[Math.min(opts.detail ?? 0, DETAIL_LEVELS.length - 1)] ?? DETAIL_LEVELS[0];
-  const out: string[] = [];
   const single = r.totals.alerts === 1 && r.groups.length === 1;
-  out.push(single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`);
+  yield single && r.groups[0] ? `# Falco alert: ${mdText(r.groups[0].rule)}` : `# Falco report: ${plural(r.totals.alerts, 'alert')}, ${plural(r.groups.length, 'rule')}`;
   const compact = opts.compact ?? false;
   const style = tableStyle(r, compact);
-  out.push(overview(r, compact));
-  if (r.pivot) out.push(pivotSection(r.pivot, style));
+  yield overview(r, compact);
+  if (r.pivot) yield pivotSection(r.pivot, style);
   const inc = single ? '' : incidentsSection(r, Math.min(5, detail.detailsFor), style);
-  if (inc) out.push(inc);
-  if (!single && r.groups.length > 0) out.push('## Rules', rulesTable(r, detail.rulesRows, style));
+  if (inc) yield inc;
+  if (!single && r.groups.length > 0) {
+    yield '## Rules';
+    yield rulesTable(r, detail.rulesRows, style);
+  }
   const base = baselineSection(r);
-  if (base) out.push(base);
+  if (base) yield base;
   const dq = dataQuality(r);
-  if (dq) out.push('## Data quality', dq);
+  if (dq) {
+    yield '## Data quality';
+    yield dq;
+  }
   if (r.groups.length > 0) {
     const shown = r.groups.slice(0, detail.detailsFor);
-    if (shown.length > 0) out.push(single ? '## Detail' : '## Detail by rule');
+    if (shown.length > 0) yield single ? '## Detail' : '## Detail by rule';
     const tuned = suggestedByRule(r, opts);
-    shown.forEach((g, i) => out.push(groupDetail(g, i + 1, detail, tuned.get(g.rule))));
-  } else out.push('_No alerts to report._');
-  if (detail !== DETAIL_LEVELS[0]) out.push(cutNote(r, detail));
-  out.push(`---\n_falco-report ${mdText(opts.version)}_`);
-  return `${out.join('\n\n')}\n`;
+    for (let i = 0; i < shown.length; i++) yield groupDetail(shown[i] as RuleGroup, i + 1, detail, tuned.get((shown[i] as RuleGroup).rule));
+  } else yield '_No alerts to report._';
+  if (detail !== DETAIL_LEVELS[0]) yield cutNote(r, detail);
+  yield `---\n_falco-report ${mdText(opts.version)}_`;
+}
+
+/** The whole report in pieces that join to renderMarkdown's text: written as they come, never as one string. */
+export function* renderMarkdownChunks(r: Report, opts: RenderOptions): Generator<string> {
+  let first = true;
+  for (const section of markdownSections(r, opts)) {
+    yield first ? section : `\n\n${section}`;
+    first = false;
+  }
+  yield '\n';
+}
+
+/** Renders the whole report as GitHub-flavoured Markdown. */
+export function renderMarkdown(r: Report, opts: RenderOptions): string {
+  return `${[...markdownSections(r, opts)].join('\n\n')}\n`;
 }
 
 /** Says what --max-bytes left out, so a reader knows the report is shortened. */

@@ -3,7 +3,7 @@ import { createRequire, Module } from 'node:module';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Marked, type Tokens } from 'marked';
 import type { Report } from '../aggregate/aggregate.js';
-import { renderMarkdown, type RenderOptions } from './markdown.js';
+import { markdownSections, type RenderOptions } from './markdown.js';
 import { drawTable } from './draw-table.js';
 import { KEEP_WHOLE, wrapLines } from './fit-width.js';
 
@@ -85,8 +85,11 @@ function inlineText(this: RendererThis, token: Tokens.Text | Tokens.Escape): str
 /** What a list adds before its items' text: the indentation (tab 2) and a number such as `10. `. */
 const LIST_INDENT = 6;
 
-/** Renders Markdown text for a terminal; values in it were made terminal-safe by the Markdown sink. */
-export function markdownToTerminal(md: string, opts: RenderOptions): string {
+/**
+ * A renderer of Markdown text for a terminal, made once and used for each piece of a report; values in
+ * the text were made terminal-safe by the Markdown sink.
+ */
+function terminalRenderer(opts: RenderOptions): (md: string) => string {
   const chalk = new Chalk({ level: opts.color ? 2 : 0 });
   const marked = new Marked();
   const terminal = markedTerminal({
@@ -124,10 +127,36 @@ export function markdownToTerminal(md: string, opts: RenderOptions): string {
     // A rule across the whole width (marked-terminal's is as wide as its narrower reflow width).
     { renderer: { table: fittedTable(opts.width, chalk), text: inlineText, hr: () => `${chalk.gray('-'.repeat(opts.width - 1))}\n\n` } },
   );
-  return wrapLines(marked.parse(md, { async: false }) as string, opts.width);
+  return (md) => wrapLines(marked.parse(md, { async: false }) as string, opts.width);
 }
 
-/** Renders the whole report for a terminal, from its Markdown with the tables made compact. */
+/** Renders Markdown text for a terminal; values in it were made terminal-safe by the Markdown sink. */
+export function markdownToTerminal(md: string, opts: RenderOptions): string {
+  return terminalRenderer(opts)(md);
+}
+
+/** Markdown drawn at once: a whole report of a few dozen rules; a larger one in several parts. */
+const DRAW_CHARS = 1 << 16;
+
+/**
+ * The whole report for a terminal, from its Markdown with the tables made compact, drawn some 64 kB of
+ * sections at a time: a report of thousands of rules never exists as one Markdown text, one token tree
+ * or one string. Joined, the pieces are renderTerminal's text.
+ */
+export function* renderTerminalChunks(r: Report, opts: RenderOptions): Generator<string> {
+  const draw = terminalRenderer(opts);
+  let md = '';
+  for (const section of markdownSections(r, { ...opts, compact: true })) {
+    md = md === '' ? section : `${md}\n\n${section}`;
+    if (md.length >= DRAW_CHARS) {
+      yield draw(`${md}\n`);
+      md = '';
+    }
+  }
+  if (md !== '') yield draw(`${md}\n`);
+}
+
+/** Renders the whole report for a terminal. */
 export function renderTerminal(r: Report, opts: RenderOptions): string {
-  return markdownToTerminal(renderMarkdown(r, { ...opts, compact: true }), opts);
+  return [...renderTerminalChunks(r, opts)].join('');
 }
