@@ -142,22 +142,24 @@ for (const [format, target] of [['markdown', '<= ~1.8'], ['json', '<= ~1.8'], ['
   row(`start-up, one alert, ${format}`, `${(t * 1000).toFixed(0)} ms`, `${(nodeOnly * 1000).toFixed(0)} ms (node -e 0)`, t / nodeOnly, target);
 }
 
-// 5. Live latency: a line written into the pipe to its NDJSON record on stdout.
+// 5. Live latency: a line written into the pipe to what it shows on stdout (an NDJSON record, a terminal
+// card). Each card or record is one write, so the first bytes after a line are its card; the next line
+// goes in 10 ms later. Folding is off, so that the same line gets a card every time.
 const line = alertLines(1, 3).next().value;
-const lat = await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [BIN, '--format', 'ndjson'], { env: ENV, stdio: ['pipe', 'pipe', 'ignore'] });
-  const samples = [];
-  let sent = 0n;
-  let pending = '';
-  child.stdout.setEncoding('utf8');
-  const next = () => {
-    sent = process.hrtime.bigint();
-    child.stdin.write(`${line}\n`);
-  };
-  child.stdout.on('data', (d) => {
-    pending += d;
-    while (pending.includes('\n')) {
-      pending = pending.slice(pending.indexOf('\n') + 1);
+function liveLatency(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ['pipe', 'pipe', 'ignore'] });
+    const samples = [];
+    let sent = 0n;
+    let waiting = false;
+    const next = () => {
+      sent = process.hrtime.bigint();
+      waiting = true;
+      child.stdin.write(`${line}\n`);
+    };
+    child.stdout.on('data', () => {
+      if (!waiting) return;
+      waiting = false;
       samples.push(Number(process.hrtime.bigint() - sent) / 1e6);
       if (samples.length >= 50) {
         child.stdin.end();
@@ -165,13 +167,18 @@ const lat = await new Promise((resolve, reject) => {
         return;
       }
       setTimeout(next, 10);
-    }
+    });
+    child.on('error', reject);
+    setTimeout(next, 300);
   });
-  child.on('error', reject);
-  setTimeout(next, 300);
-});
-const cardLat = median(lat);
-row('live latency, line in -> record out', `${cardLat.toFixed(2)} ms (median of ${lat.length})`, '-', null, 'per alert, no batching');
+}
+for (const [what, args] of [
+  ['NDJSON record', ['--format', 'ndjson']],
+  ['terminal card', ['--format', 'terminal', '--fold-window', '0', '--width', '100']],
+]) {
+  const lat = await liveLatency(args);
+  row(`live latency, line in -> ${what} out`, `${median(lat).toFixed(2)} ms (median of ${lat.length})`, '-', null, 'per alert, no batching');
+}
 
 const fmt = (r) => (r === null ? '-' : `${r.toFixed(2)}x`);
 const widths = ['what', 'value', 'baseline', 'ratio', 'target'].map((k) => Math.max(k.length, ...rows.map((r) => String(k === 'ratio' ? fmt(r[k]) : r[k]).length)));
