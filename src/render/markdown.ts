@@ -581,9 +581,9 @@ export function* renderMarkdownChunks(r: Report, opts: RenderOptions): Generator
   yield '\n';
 }
 
-/** Renders the whole report as GitHub-flavoured Markdown. */
+/** Renders the whole report as GitHub-flavoured Markdown: its pieces, joined. */
 export function renderMarkdown(r: Report, opts: RenderOptions): string {
-  return `${[...markdownSections(r, opts)].join('\n\n')}\n`;
+  return [...renderMarkdownChunks(r, opts)].join('');
 }
 
 /** Says what --max-bytes left out, so a reader knows the report is shortened. */
