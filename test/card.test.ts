@@ -36,6 +36,12 @@ describe('the next step of a card', () => {
     const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '/home/matt/.zsh_history' });
     expect(text).toContain('next  ls -la --time-style=full-iso /home/matt/.zsh_history && wc -l /home/matt/.zsh_history');
   });
+  it('passes over a step whose value the command would take for an option', async () => {
+    // fd.name `-rf` would be an option of ls in the first step: the card moves on to the second.
+    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '-rf' });
+    expect(text).toContain('next  h=$(getent passwd matt | cut -d: -f6);');
+    expect(text).not.toContain("'-rf'");
+  });
   it('is the first step, placeholders and all, when no step has all its values', async () => {
     const text = await card({ 'proc.name': 'zsh' });
     expect(text).toContain('next  ls -la --time-style=full-iso <fd.name> && wc -l <fd.name>');

@@ -162,6 +162,25 @@ describe('inputs and outputs', () => {
     expect(md.code).toBe(0);
     expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/^# Falco alert: Detect Shell in Container/);
   });
+  it('a value that a command would take for an option is left out of it, in JSON and Markdown', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-e2e-'));
+    const file = join(dir, 'alert.json');
+    const fields = { 'proc.name': 'bash', 'k8s.ns.name': 'shop', 'k8s.pod.name': '--all', 'container.id': 'a1b2c3d4e5f6' };
+    writeFileSync(file, JSON.stringify({ rule: 'Terminal shell in container', priority: 'Notice', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output: 'shell', output_fields: fields }));
+    const json = run([file, '--format', 'json']);
+    expect(json.code).toBe(0);
+    type Step = { command: string; missing: string[]; withheld: { name: string; value: string }[] };
+    const entry = (JSON.parse(json.stdout) as { groups: { match: { entry: { investigate: Step[]; remediate: Step[] } } }[] }).groups[0]?.match.entry;
+    const del = entry?.remediate.find((s) => s.command.startsWith('kubectl delete pod'));
+    expect(del).toMatchObject({ command: 'kubectl delete pod -n shop <k8s.pod.name>', missing: [], withheld: [{ name: 'k8s.pod.name', value: '--all' }] });
+    // Glued into a longer word, the same value is no option, and is filled in.
+    expect(entry?.investigate[0]).toMatchObject({ withheld: [] });
+    expect(entry?.investigate[0]?.command).toContain("involvedObject.name='--all'");
+    const md = run([file]);
+    expect(md.stdout).toContain('   kubectl delete pod -n shop <k8s.pod.name>\n');
+    expect(md.stdout).toContain("`<k8s.pod.name>` is not filled in: the alert's value, `--all`, starts with `-`, and the command would take it for an option.");
+    expect(md.stdout).not.toMatch(/^ *kubectl delete pod .*--all/m);
+  });
   it('JSON on stdout stays parseable while warnings go to stderr, and keeps big integers exact', () => {
     const r = run(['analyze', 'examples/mixed.ndjson', '--format', 'json']);
     expect(r.stderr).toContain('warning: examples/mixed.ndjson:10');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { marked } from 'marked';
+import fc from 'fast-check';
 import { shellQuote } from '../src/escape/shell.js';
 import { terminalSafe } from '../src/escape/terminal.js';
 import { mdCode, mdFence, mdText } from '../src/escape/markdown.js';
@@ -45,6 +46,65 @@ describe('templates', () => {
     expect(r.text).toBe("kubectl get pods -n 'prod ns' <k8s.pod.name> # '{{k8s.ns.name}}'");
     expect(r.missing).toEqual(['k8s.pod.name']);
     expect(templateVars('a {{x.y}} {{ z }} {{x.y}} {{proc.aname[2]}}')).toEqual(['x.y', 'z', 'proc.aname[2]']);
+  });
+  it('leaves out a value that starts with - where the command would take it for an option', () => {
+    const values: Record<string, string> = { 'k8s.ns.name': 'prod', 'k8s.pod.name': '--all', 'proc.pid': '-1' };
+    const look = (n: string): string | undefined => values[n];
+    const del = fillTemplate('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}', look);
+    expect(del.text).toBe('kubectl delete pod -n prod <k8s.pod.name>');
+    expect(del.withheld).toEqual([{ name: 'k8s.pod.name', value: '--all' }]);
+    expect(del.missing).toEqual([]);
+    // An option's value is left out too: `-n --all` is an option to some commands.
+    expect(fillTemplate('kubectl get pods -n {{k8s.pod.name}}', look).text).toBe('kubectl get pods -n <k8s.pod.name>');
+    // `kill -9 -1` would signal every process the user may signal.
+    expect(fillTemplate('kill -9 {{proc.pid}}', look).withheld).toEqual([{ name: 'proc.pid', value: '-1' }]);
+    // After a pipe, `;`, `&&` or `$(` a new command's options begin.
+    expect(fillTemplate('ps -o pid= -p 1 | xargs kill {{proc.pid}}', look).text).toBe('ps -o pid= -p 1 | xargs kill <proc.pid>');
+    expect(fillTemplate('echo -- && kill {{proc.pid}}', look).text).toBe('echo -- && kill <proc.pid>');
+    expect(fillTemplate('x=$(kill {{proc.pid}})', look).text).toBe('x=$(kill <proc.pid>)');
+    expect(fillTemplate('a;{{proc.pid}}', look).text).toBe('a;<proc.pid>');
+    // A shell variable set to a value is there to be passed on: `c=--help; crictl inspect "$c"`.
+    expect(fillTemplate('c={{proc.pid}}; kill "$c"', look).text).toBe('c=<proc.pid>; kill "$c"');
+  });
+  it('fills a value that starts with - where it cannot be an option', () => {
+    const values: Record<string, string> = { 'k8s.pod.name': '--all', 'proc.name': '-bash', 'proc.pid': '4-2' };
+    const look = (n: string): string | undefined => values[n];
+    // Glued to text before it, the value is part of a longer word.
+    expect(fillTemplate('kubectl get events --field-selector involvedObject.name={{k8s.pod.name}}', look).text).toBe("kubectl get events --field-selector involvedObject.name='--all'");
+    expect(fillTemplate('ls /proc/{{proc.pid}}/', look).withheld).toEqual([]);
+    // After `--` in the same command, every word is an operand.
+    const after = fillTemplate('pgrep -a -x -- {{proc.name}}', look);
+    expect(after.text).toBe("pgrep -a -x -- '-bash'");
+    expect(after.withheld).toEqual([]);
+    // A dash inside the value is no option.
+    expect(fillTemplate('kill {{proc.pid}}', look).text).toBe('kill 4-2');
+  });
+  it('never hands a command an option word that the template did not write', () => {
+    // Templates of option words, `--`, glued words, variables and a shell variable set from one, with
+    // values that lean on `-`; bash runs printf with the filled words, so its output is the argv a
+    // command would get. An argument that
+    // starts with `-` before `--` must be one of the template's own option words; a value left out
+    // leaves a placeholder, which bash refuses to run (`<name>` is a redirection with no target).
+    const word = fc.constantFrom('-n', '--all', '-9', '--', 'x.y={{a}}', '{{a}}', '{{b}}', 'plain', '/p/{{b}}', '"$c"');
+    const value = fc.oneof(fc.constantFrom('-', '--', '-rf', '--all', '-1', '- x', "-'q", '-\n-n'), fc.string({ maxLength: 6 }));
+    const own = new Set(['-n', '--all', '-9']);
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 8 }), value, value, (words, a, b) => {
+        const filled = fillTemplate(`c={{b}}; printf '%s\\0' ${words.join(' ')}`, (n) => (n === 'a' ? a : b));
+        const res = spawnSync('bash', ['-c', filled.text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+        if (filled.withheld.length > 0) {
+          expect(res.stdout).toBe('');
+          return;
+        }
+        expect(res.status).toBe(0);
+        let ended = false;
+        for (const arg of res.stdout.split('\0').slice(0, -1)) {
+          if (!ended && arg.startsWith('-') && arg !== '--') expect(own.has(arg), `${filled.text} passed ${arg}`).toBe(true);
+          if (arg === '--') ended = true;
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

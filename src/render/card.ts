@@ -51,9 +51,10 @@ function facts(e: EnrichedAlert): { when: string; where: string[]; who?: string;
     if (own !== '' && own !== a.rule && own !== who && !where.includes(own)) what = own;
   }
   // The first investigation step the alert has every value for: one that runs as shown beats one with
-  // <placeholders> (the entry lists the steps that matter most first). Else the first, placeholders and all.
+  // <placeholders>, missing or withheld (the entry lists the steps that matter most first). Else the
+  // first, placeholders and all.
   const steps = e.match.entry ? fillSteps(e.match.entry.investigate, a) : [];
-  const next = (steps.find((s) => s.command.missing.length === 0) ?? steps[0])?.command.text;
+  const next = (steps.find((s) => s.command.missing.length === 0 && s.command.withheld.length === 0) ?? steps[0])?.command.text;
   return { when, where, ...(who !== undefined ? { who } : {}), ...(what !== undefined ? { what } : {}), ...(next !== undefined ? { next } : {}) };
 }
 

@@ -39,8 +39,8 @@ export function matchJson(m: Match, alert: Alert): Record<string, unknown> {
           file: e.file,
           summary: e.summary,
           mitre: e.mitre,
-          investigate: fillSteps(e.investigate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing })),
-          remediate: fillSteps(e.remediate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing, destructive: s.step.destructive ?? false })),
+          investigate: fillSteps(e.investigate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing, withheld: s.command.withheld })),
+          remediate: fillSteps(e.remediate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing, withheld: s.command.withheld, destructive: s.step.destructive ?? false })),
           references: e.references.map((r) => r.url),
         }
       : null,

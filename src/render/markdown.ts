@@ -262,6 +262,9 @@ function steps(title: string, list: ReturnType<typeof fillSteps>): string {
     if (s.command.missing.length > 0 && s.step.if_missing) {
       lines.push('', `   The alert lacks ${s.command.missing.map((m) => mdCode(m)).join(', ')}: ${kbText(s.step.if_missing)}`);
     }
+    for (const w of s.command.withheld) {
+      lines.push('', `   ${mdCode(`<${w.name}>`)} is not filled in: the alert's value, ${mdCode(w.value)}, starts with \`-\`, and the command would take it for an option. Check it before you type it in.`);
+    }
     return lines.join('\n');
   });
   return `#### ${title}\n\n${parts.join('\n\n')}`;

@@ -13,6 +13,8 @@ interface Filled {
   readonly where: string;
   readonly command: string;
   readonly missing: readonly string[];
+  /** Values left out because the command would take them for options (they start with `-`). */
+  readonly withheld: readonly { readonly name: string; readonly value: string }[];
   readonly template: string;
   readonly alert: OutAlert;
   /** The output line or document the alert was read from, for numbers as written. */
@@ -34,6 +36,7 @@ interface OutStep {
   readonly title: string;
   readonly command: string;
   readonly missing: string[];
+  readonly withheld: { name: string; value: string }[];
 }
 
 interface OutMatch {
@@ -84,7 +87,7 @@ async function filledCommands(input: string, label: string): Promise<Filled[]> {
     for (const [kind, steps] of [['investigate', entry.investigate], ['remediate', entry.remediate]] as const) {
       steps.forEach((s, i) => {
         const template = (kind === 'investigate' ? kbEntry?.investigate : kbEntry?.remediate)?.[i]?.run ?? '';
-        out.push({ where: `${label} ${from} line ${a.location.line}, ${entry.rule}: ${kind} "${s.title}"`, command: s.command, missing: s.missing, template, alert: a, text });
+        out.push({ where: `${label} ${from} line ${a.location.line}, ${entry.rule}: ${kind} "${s.title}"`, command: s.command, missing: s.missing, withheld: s.withheld, template, alert: a, text });
       });
     }
   };
@@ -129,6 +132,7 @@ const CONTROLS: Filled[] = [
   where: 'control',
   command: (template as string).replace(/\{\{[^}]+\}\}/, (value as string).includes("'") ? `'${value as string}'` : (value as string)),
   missing: [],
+  withheld: [],
   template: template as string,
   alert: { rule: 'control', priority: 'Notice', output_fields: {}, location: { line: 0 } },
   text: '',
@@ -136,7 +140,7 @@ const CONTROLS: Filled[] = [
 
 let dir = '';
 let commands: Filled[] = [];
-/** Commands with no placeholder, each once. */
+/** Commands with no placeholder (no field missing or withheld), each once. */
 let runnable: Filled[] = [];
 let parseFailures = new Set<number>();
 let ran: Ran[] = [];
@@ -145,7 +149,7 @@ let leftFiles: string[] = [];
 beforeAll(async () => {
   commands = [...(await filledCommands(corpus('hostile-alerts.jsonl'), 'hostile-alerts.jsonl')), ...(await filledCommands(corpus('hostile-lines.log'), 'hostile-lines.log'))];
   const seen = new Set<string>();
-  runnable = [...commands.filter((c) => c.missing.length === 0 && !seen.has(c.command) && seen.add(c.command)), ...CONTROLS];
+  runnable = [...commands.filter((c) => c.missing.length === 0 && c.withheld.length === 0 && !seen.has(c.command) && seen.add(c.command)), ...CONTROLS];
   dir = mkdtempSync(join(tmpdir(), 'falco-report-hostile-'));
   const cmds = join(dir, 'cmds');
   const cwd = join(dir, 'cwd');
@@ -195,6 +199,7 @@ describe('commands filled from hostile alerts', () => {
   it('cover every attack, both with all fields and with placeholders', () => {
     expect(runnable.length).toBeGreaterThan(100);
     expect(commands.some((c) => c.missing.length > 0)).toBe(true);
+    expect(commands.some((c) => c.withheld.length > 0)).toBe(true);
   });
 
   it('show exactly the fields the alert lacks as <field> placeholders', () => {
@@ -203,6 +208,18 @@ describe('commands filled from hostile alerts', () => {
       const expected = templateVars(c.template).filter((v) => valueOf(c.alert, v) === undefined);
       if (JSON.stringify(c.missing) !== JSON.stringify(expected)) bad.push(`${c.where}: missing ${JSON.stringify(c.missing)}, expected ${JSON.stringify(expected)}`);
       for (const m of c.missing) if (!c.command.includes(`<${m}>`)) bad.push(`${c.where}: no <${m}> placeholder in ${c.command}`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('show a value the command would take for an option as a <field> placeholder, never in the command', () => {
+    const bad: string[] = [];
+    for (const c of commands) {
+      for (const w of c.withheld) {
+        if (w.value !== valueOf(c.alert, w.name, c.text)) bad.push(`${c.where}: withheld ${w.name} as ${JSON.stringify(w.value)}, but the alert has ${JSON.stringify(valueOf(c.alert, w.name, c.text))}`);
+        if (!w.value.startsWith('-')) bad.push(`${c.where}: withheld ${w.name}, whose value does not start with -`);
+        if (!c.command.includes(`<${w.name}>`)) bad.push(`${c.where}: no <${w.name}> placeholder in ${c.command}`);
+      }
     }
     expect(bad.slice(0, 10)).toEqual([]);
   });
@@ -231,6 +248,24 @@ describe('commands filled from hostile alerts', () => {
     });
     expect(bad.slice(0, 10)).toEqual([]);
     expect(leftFiles).toEqual([]);
+  });
+
+  it('hand no tool an option that its template does not write', () => {
+    // An argument that starts with `-` before a `--` must stand in the template (quotes aside: `-F':'`):
+    // an alert value that became an option (`kubectl delete pod -n prod --all` from a pod named `--all`,
+    // or `crictl inspect "$c"` after `c={{container.id}}`) fails this.
+    const bad: string[] = [];
+    ran.forEach((r, i) => {
+      const c = runnable[i] as Filled;
+      if (c.where === 'control') return;
+      for (const args of r.calls) {
+        for (const a of args.slice(1)) {
+          if (a === '--') break;
+          if (a.startsWith('-') && !c.template.replace(/['"]/g, '').includes(a)) bad.push(`${c.where}: ${args[0]} got option ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
+        }
+      }
+    });
+    expect(bad.slice(0, 10)).toEqual([]);
   });
 
   it('pass each alert value to the tool it names unchanged, as one argument (or the end of one)', () => {
