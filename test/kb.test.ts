@@ -85,6 +85,20 @@ describe('matcher', () => {
     expect(m.signals.join('; ')).toMatch(/container/);
     expect(benignMatches(m.entry, seed).map((b) => b.pattern)).toContain("The shell runs the image's own entrypoint script");
   });
+  it('knows a Debian maintainer script by its path, file name and ending, without crossing a directory', async () => {
+    const kb = await loadKnowledgeBase();
+    const benign = (rule: string, pcmdline: string): string[] => {
+      const a = alertFrom({ rule, priority: 'Error', source: 'syscall', output_fields: { 'proc.pcmdline': pcmdline } });
+      return benignMatches(matchEntry(a, kb).entry, a).map((b) => b.pattern);
+    };
+    const dpkg = 'Debian maintainer scripts during a package install';
+    for (const rule of ['Write below binary dir', 'Modify binary dirs']) {
+      expect(benign(rule, '/bin/sh /var/lib/dpkg/info/coreutils.postinst configure 9.1-1')).toContain(dpkg);
+      expect(benign(rule, 'sh -e /var/lib/dpkg/info/libc-bin:amd64.prerm upgrade')).toContain(dpkg);
+      expect(benign(rule, 'sh /var/lib/dpkg/info/../../../tmp/x.postinst')).not.toContain(dpkg);
+      expect(benign(rule, 'sh /var/lib/dpkg/info/coreutils.list')).not.toContain(dpkg);
+    }
+  });
   it('a user catalogue overrides a built-in entry of the same rule', async () => {
     const dir = tempKb({ 'mine.yaml': GOOD.replace('summary: Someone opened', 'summary: OURS. Someone opened') });
     const kb = await loadKnowledgeBase([dir]);
