@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { shellQuote } from '../src/escape/shell.js';
 import { terminalSafe } from '../src/escape/terminal.js';
 import { mdCode, mdFence, mdText } from '../src/escape/markdown.js';
-import { fillTemplate, templateVars } from '../src/enrich/fill-template.js';
+import { ereEscape, fillTemplate, templateVars } from '../src/enrich/fill-template.js';
 
 const HOSTILE = [
   "it's",
@@ -78,6 +78,26 @@ describe('templates', () => {
     expect(after.withheld).toEqual([]);
     // A dash inside the value is no option.
     expect(fillTemplate('kill {{proc.pid}}', look).text).toBe('kill 4-2');
+  });
+  it('{{field|ere}} passes a value that a regular expression reads as itself only', () => {
+    const look = (n: string): string | undefined => ({ 'proc.name': '.*', 'user.name': 'a.b' })[n];
+    expect(fillTemplate('pkill -KILL -u {{user.name}} -x {{ proc.name | ere }}', look).text).toBe("pkill -KILL -u a.b -x '\\.\\*'");
+    expect(templateVars('pgrep -x {{proc.name|ere}}')).toEqual(['proc.name']);
+    expect(ereEscape('a.b*c+d?e(f)g[h]i{1}j|k^l$m\\n')).toBe('a\\.b\\*c\\+d\\?e\\(f\\)g\\[h\\]i\\{1\\}j\\|k\\^l\\$m\\\\n');
+  });
+  it('an escaped value, as grep -E -x reads it (the regcomp pgrep and pkill use), matches that value and no other', () => {
+    // Values from characters that mean something in a regular expression; the other value differs by
+    // one character, or is the value repeated (what `a*` or `(a)+` would also match).
+    const ch = fc.constantFrom('.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '^', '$', '\\', 'a', '1', '-', ' ', ',');
+    const text = fc.array(ch, { minLength: 1, maxLength: 8 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(text, fc.nat(), ch, (v, at, c) => {
+        const other = [v.slice(0, at % v.length) + c + v.slice((at % v.length) + 1), v + v, v.slice(1)].filter((o) => o !== v && o !== '');
+        const res = spawnSync('bash', ['-c', `printf '%s\\n' "$@" | grep -E -x -e ${shellQuote(ereEscape(v))}`, 'bash', v, ...other], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
+        expect(res.stdout).toBe(`${v}\n`);
+      }),
+      { numRuns: 150 },
+    );
   });
   it('never hands a command an option word that the template did not write', () => {
     // Templates of option words, `--`, glued words, variables and a shell variable set from one, with

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue, parseKbFile } from '../src/kb/load-kb.js';
 import { indexKnowledgeBase, loadKnowledgeBase } from '../src/kb/knowledge-base.js';
 import { matchEntry } from '../src/kb/match-entry.js';
-import { quotedTemplateUses, snippetProblems, fieldBase, isKnownField } from '../src/kb/lint-kb.js';
+import { fieldBase, isKnownField, quotedTemplateUses, snippetProblems, templateUseProblems } from '../src/kb/lint-kb.js';
 import { benignMatches } from '../src/enrich/enrich.js';
 import { CORPUS, ROOT, alertFrom } from './helpers.js';
 
@@ -62,6 +62,22 @@ describe('KB loader', () => {
     expect(fieldBase('evt.arg.target')).toBe('evt.arg');
     expect(isKnownField('alert.hostname')).toBe(true);
     expect(isKnownField('proc.nope')).toBe(false);
+  });
+});
+
+describe('template uses', () => {
+  it('asks for |ere where pgrep or pkill read a field as their pattern, and -F where grep would', () => {
+    expect(templateUseProblems('pkill -KILL -x {{proc.name}}')).toEqual(['pkill reads {{proc.name}} as a regular expression: write {{proc.name|ere}}']);
+    // -u takes a user, not a pattern.
+    expect(templateUseProblems('pkill -KILL -u {{user.name}} -x {{proc.name|ere}}')).toEqual([]);
+    expect(templateUseProblems('n={{proc.name}}; lsof -nP -p "$(pgrep -d, -x "$n")"')).toEqual(['pgrep reads $n, set from {{proc.name}}, as a regular expression: write n={{proc.name|ere}}']);
+    expect(templateUseProblems('n={{proc.name|ere}}; lsof -nP -p "$(pgrep -d, -x "$n")"')).toEqual([]);
+    expect(templateUseProblems('ps -ef | grep -e {{proc.name}}')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
+    expect(templateUseProblems('ps -ef | grep -B3 -F -e {{proc.name}}')).toEqual([]);
+    expect(templateUseProblems('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}')).toEqual([]);
+  });
+  it('names braces that are not a field template', () => {
+    expect(templateUseProblems('pgrep -x {{proc.name|glob}}')).toEqual(['"{{proc.name|glob}}" is not a field template: write {{field}} or {{field|ere}}']);
   });
 });
 

@@ -1,8 +1,19 @@
 // Fills `{{field}}` command templates from an alert's values, shell-quoted, with visible placeholders.
 import { shellQuote } from '../escape/shell.js';
 
-/** `{{ name }}` where name is a Falco field (`proc.aname[2]` included) or `alert.<key>`. */
-export const TEMPLATE_VAR = /\{\{\s*([A-Za-z0-9_.-]+(?:\[[^\]\s{}]*\])?)\s*\}\}/g;
+/**
+ * `{{ name }}` where name is a Falco field (`proc.aname[2]` included) or `alert.<key>`; `{{ name | ere }}`
+ * for a value that a command reads as a POSIX extended regular expression (`pgrep -x`, `pkill -x`).
+ */
+export const TEMPLATE_VAR = /\{\{\s*([A-Za-z0-9_.-]+(?:\[[^\]\s{}]*\])?)\s*(?:\|\s*(ere)\s*)?\}\}/g;
+
+/**
+ * A value as a POSIX extended regular expression that matches only itself: `pkill -x '.*'` from a
+ * process named `.*` would kill every process, `pkill -x '\.\*'` kills only that one.
+ */
+export function ereEscape(value: string): string {
+  return value.replace(/[\\.[\]()*+?{}|^$]/g, '\\$&');
+}
 
 /** The result of filling one template. */
 export interface FilledCommand {
@@ -41,7 +52,7 @@ export function optionPosition(template: string, at: number): boolean {
 export function fillTemplate(template: string, lookup: (name: string) => string | undefined): FilledCommand {
   const missing: string[] = [];
   const withheld: { name: string; value: string }[] = [];
-  const text = template.replace(TEMPLATE_VAR, (_match, name: string, at: number) => {
+  const text = template.replace(TEMPLATE_VAR, (_match, name: string, filter: string | undefined, at: number) => {
     const value = lookup(name);
     if (value === undefined) {
       if (!missing.includes(name)) missing.push(name);
@@ -51,7 +62,7 @@ export function fillTemplate(template: string, lookup: (name: string) => string 
       if (!withheld.some((w) => w.name === name)) withheld.push({ name, value });
       return `<${name}>`;
     }
-    return shellQuote(value);
+    return shellQuote(filter === 'ere' ? ereEscape(value) : value);
   });
   return { text, missing, withheld };
 }

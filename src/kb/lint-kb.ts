@@ -1,7 +1,7 @@
 // Static gates over one validated KB entry: known fields, real ATT&CK ids, parseable snippets, safe templates.
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
-import { templateVars } from '../enrich/fill-template.js';
+import { TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
 import { FALCO_FIELDS } from './generated/falco-fields.js';
 import type { KbEntryData } from './schema.js';
@@ -57,6 +57,46 @@ export function quotedTemplateUses(template: string): number[] {
   return hits;
 }
 
+/** Programs that read their pattern operand as a regular expression: a field passed as it needs `|ere`. */
+const REGEX_PROGRAMS = new Set(['pgrep', 'pkill']);
+/** Options of pgrep and pkill whose next word is their value (a user, a process id, a delimiter), not the pattern. */
+const VALUE_OPTIONS = new Set(['-d', '--delimiter', '-g', '--pgroup', '-G', '--group', '-P', '--parent', '-s', '--session', '-t', '--terminal', '-u', '--euid', '-U', '--uid', '-F', '--pidfile', '-r', '--runstates', '--ns', '--nslist', '--signal', '-q', '--queue']);
+
+/**
+ * Problems of the `{{...}}` uses of a command template: text in braces that is not a field template,
+ * and a field passed to pgrep or pkill without `|ere` (they read it as a regular expression, so a
+ * process named `.*` would match every process), or to grep without -F.
+ */
+export function templateUseProblems(template: string): string[] {
+  const problems: string[] = [];
+  const stray = template.replace(TEMPLATE_VAR, '').indexOf('{{');
+  if (stray !== -1) problems.push(`"${template.slice(stray, template.indexOf('}}', stray) + 2 || undefined)}" is not a field template: write {{field}} or {{field|ere}}`);
+  // The simple commands (split at |, ;, &, ( and newlines), each with the program it runs: its first
+  // word that is not a variable assignment.
+  const programOf = (text: string): string => text.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
+  const commands = template.split(/[|;&(\n]/).map((text) => ({ text, program: programOf(text) }));
+  for (const m of template.matchAll(TEMPLATE_VAR)) {
+    if (m[2] !== undefined) continue;
+    const field = m[1] as string;
+    // The command the field stands in: from the last separator before it to the next one after it.
+    const before = template.slice(0, m.index);
+    const start = Math.max(...['|', ';', '&', '(', '\n'].map((c) => before.lastIndexOf(c))) + 1;
+    const end = template.slice(m.index).search(/[|;&(\n]/);
+    const text = template.slice(start, end === -1 ? undefined : m.index + end);
+    const program = programOf(before.slice(start));
+    const previous = before.slice(start).trim().split(/\s+/).pop() ?? '';
+    if (REGEX_PROGRAMS.has(program) && !VALUE_OPTIONS.has(previous)) problems.push(`${program} reads {{${field}}} as a regular expression: write {{${field}|ere}}`);
+    else if (program === 'grep' && !/\s-[A-Za-z]*F/.test(text)) problems.push(`grep reads {{${field}}} as a regular expression: add -F`);
+    // A shell variable set to the field and handed to pgrep or pkill later (`n={{proc.name}}; pgrep -x "$n"`).
+    const assigned = /(?:^|[\s|;&(])([A-Za-z_][A-Za-z0-9_]*)=$/.exec(before)?.[1];
+    if (assigned === undefined) continue;
+    const use = new RegExp(`\\$\\{?${assigned}\\b`);
+    const user = commands.find((c) => REGEX_PROGRAMS.has(c.program) && use.test(c.text));
+    if (user) problems.push(`${user.program} reads $${assigned}, set from {{${field}}}, as a regular expression: write ${assigned}={{${field}|ere}}`);
+  }
+  return problems;
+}
+
 /** A Kubernetes object: it names apiVersion or kind, or has metadata with a spec (org policies have name + spec). */
 function isK8sLike(doc: unknown): doc is Record<string, unknown> {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
@@ -105,6 +145,7 @@ export function lintEntry(entry: KbEntryData & { file: string }, lineOf: LineOf)
       if (vars.length > 0 && !cmd.if_missing) {
         add([section, i], `${section}[${i}]: uses ${vars.join(', ')} but has no "if_missing" saying what to do without them`);
       }
+      for (const p of templateUseProblems(cmd.run)) add([section, i, 'run'], `${section}[${i}].run: ${p}`);
       if (quotedTemplateUses(cmd.run).length > 0) {
         add([section, i, 'run'], `${section}[${i}].run: a {{field}} stands inside quotes; values are quoted for you, so put it outside quotes (use --arg for jq)`);
       }

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateVars } from '../../src/enrich/fill-template.js';
+import { ereEscape, TEMPLATE_VAR, templateVars } from '../../src/enrich/fill-template.js';
 import { kb, runAll, VARIANTS } from './harness.js';
 import { rawFieldNumbers } from './properties.js';
 
@@ -269,16 +269,20 @@ describe('commands filled from hostile alerts', () => {
   });
 
   it('pass each alert value to the tool it names unchanged, as one argument (or the end of one)', () => {
+    // A {{field|ere}} reaches its tool as the pattern that matches only the value (escape.test.ts checks
+    // that pattern against grep -E).
     const bad: string[] = [];
     ran.forEach((r, i) => {
       const c = runnable[i] as Filled;
       if (c.where === 'control') return;
-      for (const name of templateVars(c.template)) {
-        const v = valueOf(c.alert, name, c.text);
+      for (const m of c.template.matchAll(TEMPLATE_VAR)) {
+        const name = m[1] as string;
+        const raw = valueOf(c.alert, name, c.text);
         // bash cannot pass a NUL in an argument, and a lone surrogate is written as U+FFFD.
-        if (v === undefined || v.includes('\0') || LONE_SURROGATE.test(v)) continue;
+        if (raw === undefined || raw.includes('\0') || LONE_SURROGATE.test(raw)) continue;
+        const v = m[2] === 'ere' ? ereEscape(raw) : raw;
         if (!r.calls.some((args) => args.slice(1).some((a) => a === v || a.endsWith(v) || a.endsWith(`=${v}`)))) {
-          bad.push(`${c.where}: {{${name}}} = ${JSON.stringify(v).slice(0, 80)} reached no tool intact; calls ${JSON.stringify(r.calls).slice(0, 300)}`);
+          bad.push(`${c.where}: ${m[0]} = ${JSON.stringify(v).slice(0, 80)} reached no tool intact; calls ${JSON.stringify(r.calls).slice(0, 300)}`);
         }
       }
     });
