@@ -162,7 +162,7 @@ describe('inputs and outputs', () => {
     expect(md.code).toBe(0);
     expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/^# Falco alert: Detect Shell in Container/);
   });
-  it('a value that a command would take for an option is left out of it, in JSON and Markdown', () => {
+  it('a value that a command would take for an option, or that does not fit its type, is left out of it, in JSON and Markdown', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fr-e2e-'));
     const file = join(dir, 'alert.json');
     const fields = { 'proc.name': 'bash', 'k8s.ns.name': 'shop', 'k8s.pod.name': '--all', 'container.id': 'a1b2c3d4e5f6' };
@@ -180,6 +180,11 @@ describe('inputs and outputs', () => {
     expect(md.stdout).toContain('   kubectl delete pod -n shop <k8s.pod.name>\n');
     expect(md.stdout).toContain("`<k8s.pod.name>` is not filled in: the alert's value, `--all`, starts with `-`, and the command would take it for an option.");
     expect(md.stdout).not.toMatch(/^ *kubectl delete pod .*--all/m);
+    // An IP address field that holds a network: the iptables step is left without it.
+    writeFileSync(file, JSON.stringify({ rule: 'Outbound Connection to C2 Servers', priority: 'Warning', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output: 'c2', output_fields: { 'fd.sip': '0.0.0.0/0', 'proc.name': 'curl' } }));
+    const c2 = run([file]);
+    expect(c2.stdout).toContain('   iptables -I OUTPUT -d <fd.sip> -j DROP && iptables -I FORWARD -d <fd.sip> -j DROP\n');
+    expect(c2.stdout).toContain("`<fd.sip>` is not filled in: the alert's value, `0.0.0.0/0`, is not an IP address, which `fd.sip` always is.");
   });
   it('JSON on stdout stays parseable while warnings go to stderr, and keeps big integers exact', () => {
     const r = run(['analyze', 'examples/mixed.ndjson', '--format', 'json']);

@@ -52,12 +52,12 @@ describe('templates', () => {
     const look = (n: string): string | undefined => values[n];
     const del = fillTemplate('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}', look);
     expect(del.text).toBe('kubectl delete pod -n prod <k8s.pod.name>');
-    expect(del.withheld).toEqual([{ name: 'k8s.pod.name', value: '--all' }]);
+    expect(del.withheld).toEqual([{ name: 'k8s.pod.name', value: '--all', reason: 'option' }]);
     expect(del.missing).toEqual([]);
     // An option's value is left out too: `-n --all` is an option to some commands.
     expect(fillTemplate('kubectl get pods -n {{k8s.pod.name}}', look).text).toBe('kubectl get pods -n <k8s.pod.name>');
     // `kill -9 -1` would signal every process the user may signal.
-    expect(fillTemplate('kill -9 {{proc.pid}}', look).withheld).toEqual([{ name: 'proc.pid', value: '-1' }]);
+    expect(fillTemplate('kill -9 {{proc.pid}}', look).withheld).toEqual([{ name: 'proc.pid', value: '-1', reason: 'option' }]);
     // After a pipe, `;`, `&&` or `$(` a new command's options begin.
     expect(fillTemplate('ps -o pid= -p 1 | xargs kill {{proc.pid}}', look).text).toBe('ps -o pid= -p 1 | xargs kill <proc.pid>');
     expect(fillTemplate('echo -- && kill {{proc.pid}}', look).text).toBe('echo -- && kill <proc.pid>');
@@ -67,17 +67,33 @@ describe('templates', () => {
     expect(fillTemplate('c={{proc.pid}}; kill "$c"', look).text).toBe('c=<proc.pid>; kill "$c"');
   });
   it('fills a value that starts with - where it cannot be an option', () => {
-    const values: Record<string, string> = { 'k8s.pod.name': '--all', 'proc.name': '-bash', 'proc.pid': '4-2' };
+    const values: Record<string, string> = { 'k8s.pod.name': '--all', 'proc.name': '-bash', 'container.id': 'a1-b2' };
     const look = (n: string): string | undefined => values[n];
     // Glued to text before it, the value is part of a longer word.
     expect(fillTemplate('kubectl get events --field-selector involvedObject.name={{k8s.pod.name}}', look).text).toBe("kubectl get events --field-selector involvedObject.name='--all'");
-    expect(fillTemplate('ls /proc/{{proc.pid}}/', look).withheld).toEqual([]);
+    expect(fillTemplate('ls /proc/{{proc.name}}/', look).withheld).toEqual([]);
     // After `--` in the same command, every word is an operand.
     const after = fillTemplate('pgrep -a -x -- {{proc.name}}', look);
     expect(after.text).toBe("pgrep -a -x -- '-bash'");
     expect(after.withheld).toEqual([]);
     // A dash inside the value is no option.
-    expect(fillTemplate('kill {{proc.pid}}', look).text).toBe('kill 4-2');
+    expect(fillTemplate('crictl inspect {{container.id}}', look).text).toBe('crictl inspect a1-b2');
+  });
+  it('leaves out a value that does not fit its field type, wherever it stands', () => {
+    const values: Record<string, string> = { 'fd.sip': '0.0.0.0/0', 'fd.rip': '2001:db8::7', 'fd.rport': '1-65535', 'fd.lport': '443', 'proc.pid': '4 2', 'user.loginuid': '1001', 'proc.name': '1-65535' };
+    const look = (n: string): string | undefined => values[n];
+    // An IP address field holding a network would block every destination.
+    const block = fillTemplate('iptables -I OUTPUT -d {{fd.sip}} -j DROP', look);
+    expect(block.text).toBe('iptables -I OUTPUT -d <fd.sip> -j DROP');
+    expect(block.withheld).toEqual([{ name: 'fd.sip', value: '0.0.0.0/0', reason: 'type' }]);
+    expect(fillTemplate('iptables -I OUTPUT -d {{fd.rip}} -j DROP', look).text).toBe('iptables -I OUTPUT -d 2001:db8::7 -j DROP');
+    // A port range glued to `:` would select every port; a real port is filled in.
+    expect(fillTemplate('lsof -nP -i :{{fd.rport}}', look).withheld).toEqual([{ name: 'fd.rport', value: '1-65535', reason: 'type' }]);
+    expect(fillTemplate('lsof -nP -i :{{fd.lport}}', look).text).toBe('lsof -nP -i :443');
+    expect(fillTemplate('kill {{proc.pid}}', look).withheld).toEqual([{ name: 'proc.pid', value: '4 2', reason: 'type' }]);
+    expect(fillTemplate('getent passwd {{user.loginuid}}', look).text).toBe('getent passwd 1001');
+    // Text fields have no form to check.
+    expect(fillTemplate('pgrep -x {{proc.name|ere}}', look).text).toBe('pgrep -x 1-65535');
   });
   it('{{field|ere}} passes a value that a regular expression reads as itself only', () => {
     const look = (n: string): string | undefined => ({ 'proc.name': '.*', 'user.name': 'a.b' })[n];

@@ -75,6 +75,10 @@ describe('template uses', () => {
     expect(templateUseProblems('ps -ef | grep -e {{proc.name}}')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
     expect(templateUseProblems('ps -ef | grep -B3 -F -e {{proc.name}}')).toEqual([]);
     expect(templateUseProblems('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}')).toEqual([]);
+    // lsof -c matches a prefix, and reads ^ as "all but": only an escaped pattern between /^ and $/ is exact.
+    expect(templateUseProblems('lsof -t -a -c {{proc.name}} -i :{{fd.rport}} | xargs -r kill')).toEqual(['lsof -c takes {{proc.name}} as the start of a name, and a leading ^ as "all but": write -c /^{{proc.name|ere}}$/']);
+    expect(templateUseProblems('lsof -t -a -c /^{{proc.name}}$/ -i :80')).toHaveLength(1);
+    expect(templateUseProblems('lsof -t -a -c /^{{proc.name|ere}}$/ -i :{{fd.rport}}')).toEqual([]);
   });
   it('names braces that are not a field template', () => {
     expect(templateUseProblems('pgrep -x {{proc.name|glob}}')).toEqual(['"{{proc.name|glob}}" is not a field template: write {{field}} or {{field|ere}}']);

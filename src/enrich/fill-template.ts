@@ -1,5 +1,7 @@
 // Fills `{{field}}` command templates from an alert's values, shell-quoted, with visible placeholders.
+import { isIP } from 'node:net';
 import { shellQuote } from '../escape/shell.js';
+import { FIELD_TYPES } from '../kb/generated/field-types.js';
 
 /**
  * `{{ name }}` where name is a Falco field (`proc.aname[2]` included) or `alert.<key>`; `{{ name | ere }}`
@@ -15,6 +17,42 @@ export function ereEscape(value: string): string {
   return value.replace(/[\\.[\]()*+?{}|^$]/g, '\\$&');
 }
 
+let types: Map<string, string> | undefined;
+/** The Falco type of a field whose values have a fixed form (`fd.sip` → IPADDR), else undefined. */
+export function fieldType(name: string): string | undefined {
+  types ??= new Map(FIELD_TYPES);
+  return types.get(name.replace(/\[[^\]]*\]$/, ''));
+}
+
+/** `10.0.0.0/8`, `fd00::/8`: an address and a prefix length that fits it. */
+function isIpNet(v: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+  const family = m ? isIP(m[1] as string) : 0;
+  return family !== 0 && Number(m?.[2]) <= (family === 4 ? 32 : 128);
+}
+
+/** What a value of each checked type looks like, its name in a sentence, and a sample (for kb validate). */
+export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) => boolean; readonly words: string; readonly sample: string }>> = {
+  INT16: { fits: (v) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' },
+  INT32: { fits: (v) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' },
+  INT64: { fits: (v) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' },
+  UINT32: { fits: (v) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' },
+  UINT64: { fits: (v) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' },
+  uint64: { fits: (v) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' },
+  PORT: { fits: (v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, words: 'a port number', sample: '8080' },
+  IPADDR: { fits: (v) => isIP(v) !== 0, words: 'an IP address', sample: '192.0.2.10' },
+  IPNET: { fits: isIpNet, words: 'an IP network', sample: '192.0.2.0/24' },
+  BOOL: { fits: (v) => v === 'true' || v === 'false', words: 'true or false', sample: 'true' },
+  DOUBLE: { fits: (v) => /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v), words: 'a number', sample: '0.5' },
+};
+
+/** A value left out of a command, and why: it would be read as an option, or it does not fit its field's type. */
+export interface Withheld {
+  readonly name: string;
+  readonly value: string;
+  readonly reason: 'option' | 'type';
+}
+
 /** The result of filling one template. */
 export interface FilledCommand {
   /** The command, ready to paste: every value single-quoted where it needs to be. */
@@ -22,11 +60,12 @@ export interface FilledCommand {
   /** Template variables the alert did not carry (shown as `<name>` placeholders). */
   readonly missing: readonly string[];
   /**
-   * Template variables whose value starts with `-` where the command would read it as an option
-   * (`kubectl delete pod -n prod --all` from a pod named `--all`): quoting does not stop that, so they
-   * are left as `<name>` placeholders too, with their values here to show beside the command.
+   * Template variables left as `<name>` placeholders too, with their values to show beside the command:
+   * a value that starts with `-` where the command would read it as an option (`kubectl delete pod -n
+   * prod --all` from a pod named `--all`), which quoting does not stop; and a value that does not fit
+   * its field's type (`iptables -I OUTPUT -d 0.0.0.0/0 -j DROP` from an fd.sip of `0.0.0.0/0`).
    */
-  readonly withheld: readonly { readonly name: string; readonly value: string }[];
+  readonly withheld: readonly Withheld[];
 }
 
 /**
@@ -51,15 +90,17 @@ export function optionPosition(template: string, at: number): boolean {
  */
 export function fillTemplate(template: string, lookup: (name: string) => string | undefined): FilledCommand {
   const missing: string[] = [];
-  const withheld: { name: string; value: string }[] = [];
+  const withheld: Withheld[] = [];
   const text = template.replace(TEMPLATE_VAR, (_match, name: string, filter: string | undefined, at: number) => {
     const value = lookup(name);
     if (value === undefined) {
       if (!missing.includes(name)) missing.push(name);
       return `<${name}>`;
     }
-    if (value.startsWith('-') && optionPosition(template, at)) {
-      if (!withheld.some((w) => w.name === name)) withheld.push({ name, value });
+    const type = fieldType(name);
+    const reason = type !== undefined && TYPE_FORMS[type]?.fits(value) === false ? 'type' : value.startsWith('-') && optionPosition(template, at) ? 'option' : undefined;
+    if (reason !== undefined) {
+      if (!withheld.some((w) => w.name === name)) withheld.push({ name, value, reason });
       return `<${name}>`;
     }
     return shellQuote(filter === 'ere' ? ereEscape(value) : value);

@@ -4,11 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Problem } from '../errors.js';
-import { fillTemplate } from '../enrich/fill-template.js';
+import { fieldType, fillTemplate, TYPE_FORMS } from '../enrich/fill-template.js';
 import type { KbEntry } from './load-kb.js';
 
-/** A sample value with a space and a quote, so that quoting mistakes show up in the gate. */
+/**
+ * A sample value with a space and a quote, so that quoting mistakes show up in the gate; a field whose
+ * values have a fixed form (an IP address, a port) gets a sample of that form, as the alert would carry.
+ */
 const SAMPLE = "sample value's";
+const sampleOf = (name: string): string => TYPE_FORMS[fieldType(name) ?? '']?.sample ?? SAMPLE;
 
 /** One command to check, and where it came from. */
 interface Target {
@@ -22,7 +26,7 @@ function targets(entries: readonly KbEntry[]): Target[] {
   for (const entry of entries) {
     for (const section of ['investigate', 'remediate'] as const) {
       entry[section].forEach((cmd, i) => {
-        out.push({ entry, where: `${section}[${i}]`, script: fillTemplate(cmd.run, () => SAMPLE).text });
+        out.push({ entry, where: `${section}[${i}]`, script: fillTemplate(cmd.run, sampleOf).text });
       });
     }
     entry.harden.forEach((s, i) => {

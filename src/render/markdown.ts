@@ -11,6 +11,7 @@ import { fieldMeaning } from '../alert/field-meanings.js';
 import { fieldText, lookupValue, ownField } from '../alert/field-values.js';
 import { PRIORITIES } from '../alert/priority.js';
 import { fillSteps } from '../enrich/enrich.js';
+import { fieldType, TYPE_FORMS } from '../enrich/fill-template.js';
 import { htmlText, mdCode, mdFence, mdText } from '../escape/markdown.js';
 import { terminalSafe } from '../escape/terminal.js';
 import type { KbEntry } from '../kb/load-kb.js';
@@ -263,7 +264,8 @@ function steps(title: string, list: ReturnType<typeof fillSteps>): string {
       lines.push('', `   The alert lacks ${s.command.missing.map((m) => mdCode(m)).join(', ')}: ${kbText(s.step.if_missing)}`);
     }
     for (const w of s.command.withheld) {
-      lines.push('', `   ${mdCode(`<${w.name}>`)} is not filled in: the alert's value, ${mdCode(w.value)}, starts with \`-\`, and the command would take it for an option. Check it before you type it in.`);
+      const why = w.reason === 'option' ? 'starts with `-`, and the command would take it for an option' : `is not ${TYPE_FORMS[fieldType(w.name) ?? '']?.words ?? 'of its type'}, which ${mdCode(w.name)} always is`;
+      lines.push('', `   ${mdCode(`<${w.name}>`)} is not filled in: the alert's value, ${mdCode(w.value)}, ${why}. Check it before you type it in.`);
     }
     return lines.join('\n');
   });

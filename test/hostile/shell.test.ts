@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ereEscape, TEMPLATE_VAR, templateVars } from '../../src/enrich/fill-template.js';
+import { ereEscape, fieldType, TEMPLATE_VAR, templateVars, type Withheld } from '../../src/enrich/fill-template.js';
 import { kb, runAll, VARIANTS } from './harness.js';
 import { rawFieldNumbers } from './properties.js';
 
@@ -13,8 +13,8 @@ interface Filled {
   readonly where: string;
   readonly command: string;
   readonly missing: readonly string[];
-  /** Values left out because the command would take them for options (they start with `-`). */
-  readonly withheld: readonly { readonly name: string; readonly value: string }[];
+  /** Values left out because the command would take them for options (they start with `-`), or of the wrong type. */
+  readonly withheld: readonly Withheld[];
   readonly template: string;
   readonly alert: OutAlert;
   /** The output line or document the alert was read from, for numbers as written. */
@@ -36,7 +36,7 @@ interface OutStep {
   readonly title: string;
   readonly command: string;
   readonly missing: string[];
-  readonly withheld: { name: string; value: string }[];
+  readonly withheld: Withheld[];
 }
 
 interface OutMatch {
@@ -212,12 +212,13 @@ describe('commands filled from hostile alerts', () => {
     expect(bad.slice(0, 10)).toEqual([]);
   });
 
-  it('show a value the command would take for an option as a <field> placeholder, never in the command', () => {
+  it('show a value the command would take for an option, or of the wrong type, as a <field> placeholder', () => {
     const bad: string[] = [];
     for (const c of commands) {
       for (const w of c.withheld) {
         if (w.value !== valueOf(c.alert, w.name, c.text)) bad.push(`${c.where}: withheld ${w.name} as ${JSON.stringify(w.value)}, but the alert has ${JSON.stringify(valueOf(c.alert, w.name, c.text))}`);
-        if (!w.value.startsWith('-')) bad.push(`${c.where}: withheld ${w.name}, whose value does not start with -`);
+        if (w.reason === 'option' && !w.value.startsWith('-')) bad.push(`${c.where}: withheld ${w.name} as an option, but its value does not start with -`);
+        if (w.reason === 'type' && fieldType(w.name) === undefined) bad.push(`${c.where}: withheld ${w.name} for its type, but the field has no fixed form`);
         if (!c.command.includes(`<${w.name}>`)) bad.push(`${c.where}: no <${w.name}> placeholder in ${c.command}`);
       }
     }
