@@ -1,4 +1,5 @@
 // One-line meanings of the output fields reports show, in this project's own words.
+import { withoutArgument } from './field-name.js';
 
 /** Field name (without an `[n]` argument) → what its value tells the reader. */
 export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
@@ -140,7 +141,7 @@ const PREFIX_MEANINGS: ReadonlyArray<readonly [string, string]> = [
 
 /** The meaning of a field, or a line saying which family it belongs to; undefined when unknown. */
 export function fieldMeaning(name: string): string | undefined {
-  const base = name.replace(/\[[^\]]*\]$/, '');
+  const base = withoutArgument(name);
   const own = Object.hasOwn(FIELD_MEANINGS, base) ? FIELD_MEANINGS[base] : undefined;
   if (own) return own;
   for (const [prefix, text] of PREFIX_MEANINGS) if (base.startsWith(prefix)) return text;

@@ -81,7 +81,9 @@ export function splitCombo(key: string): (string | undefined)[] {
 
 /** Strips the tag and digest from an image reference, keeping a registry port (`host:5000/app:1` → `host:5000/app`). */
 export function imageRepository(image: string): string {
-  const noDigest = image.replace(/@.*$/, '');
+  // indexOf, not /@.*$/: an image name comes from the alert, and that regex searched from every `@`.
+  const at = image.indexOf('@');
+  const noDigest = at === -1 ? image : image.slice(0, at);
   return noDigest.replace(/:[^/:]*$/, '');
 }
 
@@ -156,10 +158,19 @@ function repositoryOf(a: Alert): string | undefined {
   return fieldText(a.fields['container.image.repository']) ?? fieldText(a.fields['ka.req.pod.containers.image']);
 }
 
+/**
+ * Whether an image reference names a tag: a `:` after its last `/` with text after it (a scan: the regex
+ * `/:[^/]+$/` searched from every `:` of a value the alert chose).
+ */
+export function hasTag(repo: string): boolean {
+  const colon = repo.indexOf(':', repo.lastIndexOf('/') + 1);
+  return colon !== -1 && colon < repo.length - 1;
+}
+
 /** The image with its tag, from the repository as written. */
 function computeImage(a: Alert, repo: string | undefined): string | undefined {
   const tag = fieldText(a.fields['container.image.tag']);
-  return repo && tag && !repo.includes('@') && !/:[^/]+$/.test(repo) ? `${repo}:${tag}` : repo;
+  return repo && tag && !repo.includes('@') && !hasTag(repo) ? `${repo}:${tag}` : repo;
 }
 
 function computePod(a: Alert): string | undefined {

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { shellQuote } from '../escape/shell.js';
 import { FIELD_TYPES } from '../kb/generated/field-types.js';
+import { withoutArgument } from '../alert/field-name.js';
 
 /**
  * `{{ name }}` where name is a Falco field (`proc.aname[2]` included) or `alert.<key>`; `{{ name | ere }}`
@@ -21,7 +22,7 @@ let types: Map<string, string> | undefined;
 /** The Falco type of a field whose values have a fixed form (`fd.sip` → IPADDR), else undefined. */
 export function fieldType(name: string): string | undefined {
   types ??= new Map(FIELD_TYPES);
-  return types.get(name.replace(/\[[^\]]*\]$/, ''));
+  return types.get(withoutArgument(name));
 }
 
 /** `10.0.0.0/8`, `fd00::/8`: an address and a prefix length that fits it. */

@@ -3,8 +3,12 @@ import { terminalSafe } from './terminal.js';
 
 /** Characters that open or close inline markup anywhere in a line (GitHub math `$` included). */
 const MD_SPECIAL = /[\\`*_\[\]<>|~&$@]/g;
-/** What GFM would turn into a link by itself: `scheme://` and `www.`. */
-const AUTOLINK = /([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)|\b(www)\./gi;
+/**
+ * What GFM would turn into a link by itself: `scheme://` and `www.`. The colon before `//` is enough to
+ * find: matching the scheme too (`[A-Za-z][A-Za-z0-9+.-]*:`) searched from every letter of the value,
+ * 47 s for a value of 160,000 letters.
+ */
+const AUTOLINK = /:(?=\/\/)|\b(www)\./gi;
 
 /**
  * Escapes a value for inline Markdown (also inside table cells); renderers never start a line with a
@@ -15,7 +19,7 @@ const AUTOLINK = /([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)|\b(www)\./gi;
 export function mdText(value: string): string {
   return terminalSafe(value)
     .replace(MD_SPECIAL, '\\$&')
-    .replace(AUTOLINK, (_m, scheme: string | undefined, www: string | undefined) => (scheme ? `${scheme}\\:` : `${www}\\.`));
+    .replace(AUTOLINK, (_m, www: string | undefined) => (www ? `${www}\\.` : '\\:'));
 }
 
 /**

@@ -2,6 +2,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
 import { TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
+import { withoutArgument } from '../alert/field-name.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
 import { FALCO_FIELDS } from './generated/falco-fields.js';
 import type { KbEntryData } from './schema.js';
@@ -16,7 +17,7 @@ const TECHNIQUES = new Map(ATTACK_TECHNIQUES.map(([id, name, tactics, retired]) 
 
 /** The base name of a field (`proc.aname[2]` → `proc.aname`, `evt.arg.target` → `evt.arg`). */
 export function fieldBase(name: string): string {
-  const plain = name.replace(/\[[^\]]*\]$/, '');
+  const plain = withoutArgument(name);
   const arg = /^(evt\.(?:raw)?arg)\.\w+$/.exec(plain);
   return arg ? (arg[1] as string) : plain;
 }

@@ -1,6 +1,7 @@
 // What similarity matching compares: a rule's meaningful tags, output field names and name words. The
 // built-in entries' terms are worked out once by the build (dist/kb-index.json), not on every run.
 import type { KbEntry } from './load-kb.js';
+import { withoutArgument } from '../alert/field-name.js';
 
 /** Each list holds distinct values, in the order they first occur. */
 export interface Terms {
@@ -60,7 +61,7 @@ export function nameWords(name: string): string[] {
 
 /** Field names without an argument (`proc.aname[2]` is `proc.aname`). */
 export function fieldBases(fields: readonly string[]): string[] {
-  return distinct(fields.map((x) => x.replace(/\[[^\]]*\]$/, '')));
+  return distinct(fields.map(withoutArgument));
 }
 
 /** The terms of a KB entry. */
