@@ -69,6 +69,16 @@ export interface FilledCommand {
   readonly withheld: readonly Withheld[];
 }
 
+/** What ends one simple command of a template and starts the next: a pipe, `;`, `&`, `(` or a line break. */
+export const COMMAND_BREAK = /[|;&(\n]/;
+
+/** Where the simple command that holds offset `at` of a template starts. */
+export function commandStart(template: string, at: number): number {
+  let i = at;
+  while (i > 0 && !COMMAND_BREAK.test(template[i - 1] as string)) i--;
+  return i;
+}
+
 /**
  * Whether a value put at `at` in the template may become a command-line argument that a command takes
  * for an option. It does when it begins a shell word and no `--` word ends the options earlier in the
@@ -81,7 +91,7 @@ export function optionPosition(template: string, at: number): boolean {
   const word = /[^\s|;&(]*$/.exec(before)?.[0] ?? '';
   if (/^[A-Za-z_][A-Za-z0-9_]*=$/.test(word)) return true;
   if (word !== '') return false;
-  const command = before.slice(Math.max(...['|', ';', '&', '(', '\n'].map((c) => before.lastIndexOf(c))) + 1);
+  const command = before.slice(commandStart(template, at));
   return !/(^|\s)--(\s|$)/.test(command);
 }
 

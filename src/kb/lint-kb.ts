@@ -1,7 +1,7 @@
 // Static gates over one validated KB entry: known fields, real ATT&CK ids, parseable snippets, safe templates.
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
-import { TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
+import { COMMAND_BREAK, commandStart, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
 import { withoutArgument } from '../alert/field-name.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
 import { FALCO_FIELDS } from './generated/falco-fields.js';
@@ -75,14 +75,14 @@ export function templateUseProblems(template: string): string[] {
   // The simple commands (split at |, ;, &, ( and newlines), each with the program it runs: its first
   // word that is not a variable assignment.
   const programOf = (text: string): string => text.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
-  const commands = template.split(/[|;&(\n]/).map((text) => ({ text, program: programOf(text) }));
+  const commands = template.split(COMMAND_BREAK).map((text) => ({ text, program: programOf(text) }));
   for (const m of template.matchAll(TEMPLATE_VAR)) {
     if (m[2] !== undefined) continue;
     const field = m[1] as string;
     // The command the field stands in: from the last separator before it to the next one after it.
     const before = template.slice(0, m.index);
-    const start = Math.max(...['|', ';', '&', '(', '\n'].map((c) => before.lastIndexOf(c))) + 1;
-    const end = template.slice(m.index).search(/[|;&(\n]/);
+    const start = commandStart(template, m.index);
+    const end = template.slice(m.index).search(COMMAND_BREAK);
     const text = template.slice(start, end === -1 ? undefined : m.index + end);
     const program = programOf(before.slice(start));
     const previous = before.slice(start).trim().split(/\s+/).pop() ?? '';
