@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Regenerates src/kb/generated/*.ts from ../shared: Falco field names and ATT&CK techniques (facts only).
 // Usage: node scripts/gen-facts.mjs [SHARED_DIR]; test/facts.test.ts fails when the output is stale.
-
-/** Field types whose values have a fixed form, which a filled command can check (fill-template.ts). */
-const CHECKED_TYPES = new Set(['INT16', 'INT32', 'INT64', 'UINT32', 'UINT64', 'uint64', 'PORT', 'IPADDR', 'IPNET', 'BOOL', 'DOUBLE']);
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(process.argv[2] ?? resolve(root, '../shared'));
+
+/** Field types whose values have a fixed form, which a filled command can check (fill-template.ts). */
+const CHECKED_TYPES = new Set(['INT16', 'INT32', 'INT64', 'UINT32', 'UINT64', 'uint64', 'PORT', 'IPADDR', 'IPNET', 'BOOL', 'DOUBLE']);
 
 export function renderFacts(sharedDir) {
   const fields = JSON.parse(readFileSync(resolve(sharedDir, 'falco-rules/fields.json'), 'utf8'));

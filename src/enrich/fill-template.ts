@@ -32,14 +32,17 @@ function isIpNet(v: string): boolean {
   return family !== 0 && Number(m?.[2]) <= (family === 4 ? 32 : 128);
 }
 
+const WHOLE = { fits: (v: string) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' };
+const COUNT = { fits: (v: string) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' };
+
 /** What a value of each checked type looks like, its name in a sentence, and a sample (for kb validate). */
 export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) => boolean; readonly words: string; readonly sample: string }>> = {
-  INT16: { fits: (v) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' },
-  INT32: { fits: (v) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' },
-  INT64: { fits: (v) => /^-?\d+$/.test(v), words: 'a whole number', sample: '42' },
-  UINT32: { fits: (v) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' },
-  UINT64: { fits: (v) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' },
-  uint64: { fits: (v) => /^\d+$/.test(v), words: 'a whole number of 0 or more', sample: '42' },
+  INT16: WHOLE,
+  INT32: WHOLE,
+  INT64: WHOLE,
+  UINT32: COUNT,
+  UINT64: COUNT,
+  uint64: COUNT,
   PORT: { fits: (v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, words: 'a port number', sample: '8080' },
   IPADDR: { fits: (v) => isIP(v) !== 0, words: 'an IP address', sample: '192.0.2.10' },
   IPNET: { fits: isIpNet, words: 'an IP network', sample: '192.0.2.0/24' },
@@ -87,12 +90,13 @@ export function commandStart(template: string, at: number): number {
  * `/proc/{{x}}`) is not an argument of its own.
  */
 export function optionPosition(template: string, at: number): boolean {
-  const before = template.slice(0, at);
-  const word = /[^\s|;&(]*$/.exec(before)?.[0] ?? '';
+  // The text of the shell word before the value (back to a space or a command break).
+  let start = at;
+  while (start > 0 && !/\s/.test(template[start - 1] as string) && !COMMAND_BREAK.test(template[start - 1] as string)) start--;
+  const word = template.slice(start, at);
   if (/^[A-Za-z_][A-Za-z0-9_]*=$/.test(word)) return true;
   if (word !== '') return false;
-  const command = before.slice(commandStart(template, at));
-  return !/(^|\s)--(\s|$)/.test(command);
+  return !/(^|\s)--(\s|$)/.test(template.slice(commandStart(template, at), at));
 }
 
 /**
