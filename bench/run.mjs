@@ -3,10 +3,11 @@
 // in the same session on the same machine. Heavy generation lives here, never in the tests.
 // Rows marked "stages" cut the pipeline short after a stage (incidents, data quality and signatures
 // come after the rule fold), to show where the time goes.
+// The last row draws alerts with very long values of several shapes, to show the work stays linear.
 // Env: BENCH_ALERTS (default 1000000), BENCH_BIG (default 5000000; 0 skips the big memory run),
 // BENCH_REPEAT (default 3 for throughput, best of), BENCH_STARTUP (default 15 runs, median).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertLines } from './generate.mjs';
@@ -179,6 +180,36 @@ for (const [what, args] of [
   const lat = await liveLatency(args);
   row(`live latency, line in -> ${what} out`, `${median(lat).toFixed(2)} ms (median of ${lat.length})`, '-', null, 'per alert, no batching');
 }
+
+// 6. Long hostile values: one alert whose fields hold a value of L and of 4L characters, in shapes that
+// escaping, wrapping and parsing treat specially, drawn as a terminal report (which escapes for Markdown
+// first). With the start-up (a value of 10 characters) taken off, linear work takes about 4x as long
+// for 4x the length; quadratic work (as the autolink regex of mdText was) 16x. The worst shape counts.
+const SHAPES = { letters: 'a', words: 'ab cd ', pipes: '|', stars: '*', brackets: '[', at: '@', colons: ':', backticks: '`', cjk: '漢' };
+function longValueFile(shape, length) {
+  const v = SHAPES[shape].repeat(Math.ceil(length / SHAPES[shape].length)).slice(0, length);
+  const alert = { rule: 'Terminal shell in container', priority: 'Notice', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output: `shell ${v.slice(0, 200)}`, output_fields: { 'proc.cmdline': v, 'container.image.repository': v, 'k8s.pod.name': v, [`x.${v.slice(0, 2000)}`]: 'y' } };
+  const path = join(OUT, `long-${shape}-${length}.json`);
+  writeFileSync(path, `${JSON.stringify(alert)}\n`);
+  return path;
+}
+const LONG = 75_000;
+const drawn = (path) => Math.min(...[0, 1, 2].map(() => timed([BIN, path, '--format', 'terminal', '--width', '100']).secs));
+let worst;
+for (const shape of Object.keys(SHAPES)) {
+  const t0 = drawn(longValueFile(shape, 10));
+  const t1 = drawn(longValueFile(shape, LONG));
+  const t4 = drawn(longValueFile(shape, 4 * LONG));
+  const ratio = (t4 - t0) / Math.max(t1 - t0, 1e-3);
+  if (!worst || ratio > worst.ratio) worst = { shape, t1, t4, ratio };
+}
+row(
+  `long values, ${Object.keys(SHAPES).length} shapes, terminal, 4x longer`,
+  `${worst.shape}: ${worst.t4.toFixed(2)} s for ${(4 * LONG).toLocaleString('en-US')} chars`,
+  `${worst.t1.toFixed(2)} s for ${LONG.toLocaleString('en-US')} (start-up off)`,
+  worst.ratio,
+  '~4 (linear); 16 = quadratic',
+);
 
 const fmt = (r) => (r === null ? '-' : `${r.toFixed(2)}x`);
 const widths = ['what', 'value', 'baseline', 'ratio', 'target'].map((k) => Math.max(k.length, ...rows.map((r) => String(k === 'ratio' ? fmt(r[k]) : r[k]).length)));
