@@ -4,10 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { loadCatalogue } from '../dist/kb/load-kb.js';
 import { formatProblem } from '../dist/errors.js';
-import { compileKb } from '../dist/kb/knowledge-base.js';
+import { BUILT_IN, compileKb } from '../dist/kb/knowledge-base.js';
 
 const dir = new URL('../rules-kb/', import.meta.url).pathname;
-const { entries, problems } = loadCatalogue(dir, 'built-in', 'rules-kb');
+const { entries, problems } = loadCatalogue(dir, BUILT_IN, 'rules-kb');
 if (problems.length > 0) {
   for (const p of problems) console.error(formatProblem(p));
   console.error(`build-kb: ${problems.length} problems in rules-kb; dist/kb.json not written`);

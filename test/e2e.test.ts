@@ -1,6 +1,6 @@
 // End-to-end: spawn the real bin/ with NO_COLOR=1 and check exit code, stdout and stderr together.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -185,6 +185,24 @@ describe('inputs and outputs', () => {
     const c2 = run([file]);
     expect(c2.stdout).toContain('   iptables -I OUTPUT -d <fd.sip> -j DROP && iptables -I FORWARD -d <fd.sip> -j DROP\n');
     expect(c2.stdout).toContain("`<fd.sip>` is not filled in: the alert's value, `0.0.0.0/0`, is not an IP address, which `fd.sip` always is.");
+  });
+  it("a user's regex (a KB entry's benign pattern, --where ~=) cannot stall a report on a long value", () => {
+    // `(a+)+$` backtracks exponentially on letters that end in another character: on the usual engine
+    // these runs would not end (40 letters are 2^40 ways to split them); the time limit only turns such
+    // a hang into a failure.
+    const dir = mkdtempSync(join(tmpdir(), 'fr-e2e-'));
+    mkdirSync(join(dir, 'kb'));
+    const entry = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
+    writeFileSync(join(dir, 'kb/mine.yaml'), entry.replace(/^( +value: )'\^\(ba\|da\|z\).*$/m, (_m, key: string) => `${key}'^sh (a+)+$'`));
+    const alert = (cmdline: string) => JSON.stringify({ rule: 'Terminal shell in container', priority: 'Notice', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', output: 'shell', output_fields: { 'proc.cmdline': cmdline } });
+    writeFileSync(join(dir, 'alerts.ndjson'), `${alert(`sh ${'a'.repeat(40)}b`)}\n${alert(`sh ${'a'.repeat(40)}`)}\n`);
+    const limit = { timeout: 20_000, killSignal: 'SIGKILL' as const };
+    const kb = spawnSync(process.execPath, [BIN, join(dir, 'alerts.ndjson'), '--kb', join(dir, 'kb'), '--format', 'ndjson'], { cwd: ROOT, env: ENV, encoding: 'utf8', ...limit });
+    expect(kb.signal).toBeNull();
+    expect(kb.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { benign: string[] }).benign)).toEqual([[], ["The shell runs the image's own entrypoint script"]]);
+    const where = spawnSync(process.execPath, [BIN, join(dir, 'alerts.ndjson'), '--where', 'proc.cmdline~=^sh (a+)+$', '--format', 'json'], { cwd: ROOT, env: ENV, encoding: 'utf8', ...limit });
+    expect(where.signal).toBeNull();
+    expect((JSON.parse(where.stdout) as { totals: { alerts: number } }).totals.alerts).toBe(1);
   });
   it('JSON on stdout stays parseable while warnings go to stderr, and keeps big integers exact', () => {
     const r = run(['analyze', 'examples/mixed.ndjson', '--format', 'json']);

@@ -6,6 +6,7 @@ import { shellQuote } from '../src/escape/shell.js';
 import { terminalSafe } from '../src/escape/terminal.js';
 import { mdCode, mdFence, mdText } from '../src/escape/markdown.js';
 import { ereEscape, fillTemplate, templateVars } from '../src/enrich/fill-template.js';
+import { linearRegExp } from '../src/enrich/linear-regex.js';
 
 const HOSTILE = [
   "it's",
@@ -141,6 +142,19 @@ describe('templates', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('patterns users write', () => {
+  it('compile for the linear-time engine, or as usual when that engine cannot run them', () => {
+    expect(linearRegExp('^sh (a+)+$').flags).toBe('l');
+    expect(linearRegExp('^sh (a+)+$').test(`sh ${'a'.repeat(5000)}b`)).toBe(false);
+    // Lookaround and backreferences are not in the linear engine: the usual one runs them.
+    const look = linearRegExp('^(?!x)a');
+    expect(look.flags).toBe('');
+    expect([look.test('ab'), look.test('xa')]).toEqual([true, false]);
+    expect(linearRegExp('(a)\\1').test('aa')).toBe(true);
+    expect(() => linearRegExp('(')).toThrow(SyntaxError);
   });
 });
 

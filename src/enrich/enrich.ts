@@ -5,6 +5,8 @@ import type { KbBenign, KbCommand, KbCondition } from '../kb/schema.js';
 import type { KbEntry } from '../kb/load-kb.js';
 import type { Match } from '../kb/match-entry.js';
 import { fillTemplate, type FilledCommand } from './fill-template.js';
+import { linearRegExp } from './linear-regex.js';
+import { BUILT_IN } from '../kb/knowledge-base.js';
 
 /** An alert with what the knowledge base says about it. */
 export interface EnrichedAlert {
@@ -20,8 +22,12 @@ export interface FilledStep {
   readonly command: FilledCommand;
 }
 
-/** Tests one condition against the value of its field; a field the alert lacks is false (except `missing`). */
-export function conditionHolds(cond: KbCondition, v: string | undefined): boolean {
+/**
+ * Tests one condition against the value of its field; a field the alert lacks is false (except
+ * `missing`). `userPattern`: the condition comes from a user's KB, whose regex runs on the linear-time
+ * engine (built-in patterns are proved linear by test/kb-regex.test.ts and keep the faster usual one).
+ */
+export function conditionHolds(cond: KbCondition, v: string | undefined, userPattern = false): boolean {
   if (cond.op === 'missing') return v === undefined;
   if (v === undefined) return false;
   const want = cond.value;
@@ -41,16 +47,17 @@ export function conditionHolds(cond: KbCondition, v: string | undefined): boolea
     case 'contains':
       return v.includes(String(want));
     case 'regex':
-      return regexFor(String(want)).test(v);
+      return regexFor(String(want), userPattern).test(v);
   }
 }
 
 const REGEX_CACHE = new Map<string, RegExp>();
-function regexFor(source: string): RegExp {
-  let re = REGEX_CACHE.get(source);
+function regexFor(source: string, linear: boolean): RegExp {
+  const key = `${linear ? 'l' : ' '}${source}`;
+  let re = REGEX_CACHE.get(key);
   if (!re) {
-    re = new RegExp(source);
-    REGEX_CACHE.set(source, re);
+    re = linear ? linearRegExp(source) : new RegExp(source);
+    REGEX_CACHE.set(key, re);
   }
   return re;
 }
@@ -59,18 +66,19 @@ function regexFor(source: string): RegExp {
 export function benignMatches(entry: KbEntry | undefined, alert: Alert): readonly KbBenign[] {
   if (!entry || entry.benign.length === 0) return NO_BENIGN;
   let out: KbBenign[] | undefined;
-  for (const b of entry.benign) if (allHold(b.when, alert)) (out ??= []).push(b);
+  const user = entry.origin !== BUILT_IN;
+  for (const b of entry.benign) if (allHold(b.when, alert, user)) (out ??= []).push(b);
   return out ?? NO_BENIGN;
 }
 
-function allHold(conds: readonly KbCondition[], alert: Alert): boolean {
-  for (const c of conds) if (!conditionOn(c, alert)) return false;
+function allHold(conds: readonly KbCondition[], alert: Alert, userPattern: boolean): boolean {
+  for (const c of conds) if (!conditionOn(c, alert, userPattern)) return false;
   return true;
 }
 
 /** conditionHolds on an alert's own values, without a closure per alert. */
-function conditionOn(cond: KbCondition, alert: Alert): boolean {
-  return conditionHolds(cond, lookupValue(alert, cond.field));
+function conditionOn(cond: KbCondition, alert: Alert, userPattern: boolean): boolean {
+  return conditionHolds(cond, lookupValue(alert, cond.field), userPattern);
 }
 
 /** The answer when no benign pattern matches: shared and frozen. */

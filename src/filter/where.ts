@@ -2,6 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { lookupValue } from '../alert/field-values.js';
 import { UsageError } from '../errors.js';
+import { linearRegExp } from '../enrich/linear-regex.js';
 
 /** The --where operators, in the order the help and the error messages list them. */
 export const WHERE_OPERATORS = ['=', '!=', '~=', '^=', '$=', '*='] as const;
@@ -74,7 +75,7 @@ function tester(flag: string, field: string, op: WhereOperator, want: string): (
     case '~=': {
       let re: RegExp;
       try {
-        re = new RegExp(want);
+        re = linearRegExp(want);
       } catch (err) {
         // V8 says "Invalid regular expression: /(/: Unterminated group": keep only the reason.
         const reason = (err as Error).message.replace(/^[\s\S]*: /, '');

@@ -34,6 +34,9 @@ export interface KnowledgeBase {
 }
 
 /** Where the built-in catalogue lives, relative to this module (src/kb or dist/kb). */
+/** The origin of the entries shipped in rules-kb/ (a user catalogue's origin is its directory). */
+export const BUILT_IN = 'built-in';
+
 const KB_DIR = fileURLToPath(new URL('../../rules-kb/', import.meta.url));
 /** The catalogue compiled by `npm run build` (scripts/build-kb.mjs), read without YAML or zod. */
 const KB_JSON = fileURLToPath(new URL('../kb.json', import.meta.url));
@@ -186,7 +189,7 @@ export async function loadBuiltinRefs(): Promise<KbRef[]> {
     }
     return (JSON.parse(readFileSync(KB_JSON, 'utf8')) as KbEntry[]).map(refOf);
   }
-  const { entries, problems } = await loadDir(KB_DIR, 'built-in', 'rules-kb');
+  const { entries, problems } = await loadDir(KB_DIR, BUILT_IN, 'rules-kb');
   if (problems.length > 0) throw new KbError(problems);
   return entries.map(refOf);
 }
@@ -202,7 +205,7 @@ export async function loadKnowledgeBase(userDirs: readonly string[] = []): Promi
     problems.push(...loaded.problems);
   }
   if (problems.length > 0) throw new KbError(problems);
-  return indexKbRefs(refs, ['built-in', ...userDirs]);
+  return indexKbRefs(refs, [BUILT_IN, ...userDirs]);
 }
 
 /** The directory of the built-in YAML catalogue (for `kb validate` and the build). */

@@ -11,6 +11,7 @@ import { fieldMeaning } from '../alert/field-meanings.js';
 import { fieldText, lookupValue, ownField } from '../alert/field-values.js';
 import { PRIORITIES } from '../alert/priority.js';
 import { fillSteps } from '../enrich/enrich.js';
+import { BUILT_IN } from '../kb/knowledge-base.js';
 import { fieldType, TYPE_FORMS } from '../enrich/fill-template.js';
 import { htmlText, mdCode, mdFence, mdText } from '../escape/markdown.js';
 import { terminalSafe } from '../escape/terminal.js';
@@ -173,7 +174,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 export function describeMatch(m: Match): string {
   const e = m.entry;
   if (!e) return 'No knowledge-base entry applies to this rule or its source.';
-  const where = `${e.origin === 'built-in' ? 'built-in' : `from ${mdText(e.origin)}`}, ${mdText(e.file)}`;
+  const where = `${e.origin === BUILT_IN ? BUILT_IN : `from ${mdText(e.origin)}`}, ${mdText(e.file)}`;
   switch (m.how) {
     case 'exact':
       return `Knowledge-base entry **${mdText(e.rule)}** (${where}), matched by rule name.`;
