@@ -64,6 +64,9 @@ describe('templates', () => {
     expect(fillTemplate('echo -- && kill {{proc.pid}}', look).text).toBe('echo -- && kill <proc.pid>');
     expect(fillTemplate('x=$(kill {{proc.pid}})', look).text).toBe('x=$(kill <proc.pid>)');
     expect(fillTemplate('a;{{proc.pid}}', look).text).toBe('a;<proc.pid>');
+    // After variables only, the value begins the argument when they are empty (r is empty on the host).
+    expect(fillTemplate('r=; cp -a "$r"{{proc.pid}} /evidence/', look).text).toBe('r=; cp -a "$r"<proc.pid> /evidence/');
+    expect(fillTemplate('cat ${r}{{proc.pid}}', look).withheld).toHaveLength(1);
     // A shell variable set to a value is there to be passed on: `c=--help; crictl inspect "$c"`.
     expect(fillTemplate('c={{proc.pid}}; kill "$c"', look).text).toBe('c=<proc.pid>; kill "$c"');
   });
@@ -122,12 +125,12 @@ describe('templates', () => {
     // command would get. An argument that
     // starts with `-` before `--` must be one of the template's own option words; a value left out
     // leaves a placeholder, which bash refuses to run (`<name>` is a redirection with no target).
-    const word = fc.constantFrom('-n', '--all', '-9', '--', 'x.y={{a}}', '{{a}}', '{{b}}', 'plain', '/p/{{b}}', '"$c"');
+    const word = fc.constantFrom('-n', '--all', '-9', '--', 'x.y={{a}}', '{{a}}', '{{b}}', 'plain', '/p/{{b}}', '"$c"', '"$e"{{a}}');
     const value = fc.oneof(fc.constantFrom('-', '--', '-rf', '--all', '-1', '- x', "-'q", '-\n-n'), fc.string({ maxLength: 6 }));
     const own = new Set(['-n', '--all', '-9']);
     fc.assert(
       fc.property(fc.array(word, { minLength: 1, maxLength: 8 }), value, value, (words, a, b) => {
-        const filled = fillTemplate(`c={{b}}; printf '%s\\0' ${words.join(' ')}`, (n) => (n === 'a' ? a : b));
+        const filled = fillTemplate(`c={{b}}; e=; printf '%s\\0' ${words.join(' ')}`, (n) => (n === 'a' ? a : b));
         const res = spawnSync('bash', ['-c', filled.text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
         if (filled.withheld.length > 0) {
           expect(res.stdout).toBe('');

@@ -87,7 +87,7 @@ export function commandStart(template: string, at: number): number {
  * for an option. It does when it begins a shell word and no `--` word ends the options earlier in the
  * same command, and when it is what a shell variable is set to (`c={{x}}`), since the variable is
  * there to be passed on (`crictl inspect "$c"`). A value glued to other text (`name={{x}}`,
- * `/proc/{{x}}`) is not an argument of its own.
+ * `/proc/{{x}}`) is not an argument of its own, unless that text is only variables, which may be empty.
  */
 export function optionPosition(template: string, at: number): boolean {
   // The text of the shell word before the value (back to a space or a command break).
@@ -95,7 +95,8 @@ export function optionPosition(template: string, at: number): boolean {
   while (start > 0 && !/\s/.test(template[start - 1] as string) && !COMMAND_BREAK.test(template[start - 1] as string)) start--;
   const word = template.slice(start, at);
   if (/^[A-Za-z_][A-Za-z0-9_]*=$/.test(word)) return true;
-  if (word !== '') return false;
+  // Only variable expansions before the value (`"$r"{{fd.name}}`, r empty on the host): it may still begin the argument.
+  if (word !== '' && !/^(?:"\$\{?[A-Za-z_]\w*\}?"|\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
   return !/(^|\s)--(\s|$)/.test(template.slice(commandStart(template, at), at));
 }
 
