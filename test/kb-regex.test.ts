@@ -3,10 +3,10 @@
 // command line (`/var/lib/dpkg/info/\S+\.postinst` took 10.6 s on 320,000 characters). recheck proves it
 // from the pattern's automaton, or fuzzes patterns it cannot build a small one for (lookaround, counted
 // repeats) with a fixed seed and no time limits, so the verdict does not depend on the machine's speed.
-import { checkSync } from 'recheck';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../src/kb/knowledge-base.js';
 import type { KbCondition } from '../src/kb/schema.js';
+import { regexVerdict as verdict } from './regex-verdict.js';
 
 let patterns: { source: string; where: string }[] = [];
 beforeAll(async () => {
@@ -19,17 +19,6 @@ beforeAll(async () => {
   }
   patterns = [...seen].map(([source, where]) => ({ source, where }));
 });
-
-/** Time limits off and a fixed seed, so the verdict depends on the pattern only (recall validation, which times real runs, stays off as by default). */
-const DETERMINISTIC = { randomSeed: 1, timeout: null, seedingTimeout: null, incubationTimeout: null, attackTimeout: null } as const;
-
-/** `safe`, or what recheck found: the complexity and the start of an attack string. */
-function verdict(source: string): string {
-  const r = checkSync(source, '', { checker: 'auto', ...DETERMINISTIC });
-  if (r.status === 'safe') return 'safe';
-  if (r.status === 'vulnerable') return `${r.complexity.summary} (${r.checker}; attack ${JSON.stringify(r.attack.string.slice(0, 40))}...)`;
-  return `unknown: ${r.error.kind}`;
-}
 
 describe('regex conditions of the built-in KB', () => {
   it('are there to check (the catalogue has dozens)', () => {
