@@ -99,6 +99,55 @@ describe('templates', () => {
     // Text fields have no form to check.
     expect(fillTemplate('pgrep -x {{proc.name|ere}}', look).text).toBe('pgrep -x 1-65535');
   });
+  it('leaves out a value that would be read as several items of a list', () => {
+    const values: Record<string, string> = { 'user.name': 'root,alice', 'proc.name': 'a,b c', 'ka.target.resource': 'pods,secrets', 'ka.target.name': 'web', 'k8s.pod.name': 'x,y', 'fd.name': '/tmp/a b,c' };
+    const look = (n: string): string | undefined => values[n];
+    // pkill -u takes a list of users: root,alice would kill sshd of root as well.
+    const kill = fillTemplate('pkill -KILL -u {{user.name}} -x {{proc.name|ere}}', look);
+    expect(kill.text).toBe("pkill -KILL -u <user.name> -x 'a,b c'");
+    expect(kill.withheld).toEqual([{ name: 'user.name', value: 'root,alice', reason: 'list' }]);
+    // Glued after the template's own items, and as --option=value.
+    expect(fillTemplate('ps -o pid,args -u root,{{user.name}}', look).text).toBe('ps -o pid,args -u root,<user.name>');
+    expect(fillTemplate('ps --user={{user.name}} -o pid', look).text).toBe('ps --user=<user.name> -o pid');
+    expect(fillTemplate('ps -o pid= -C {{proc.name}}', look).withheld).toEqual([{ name: 'proc.name', value: 'a,b c', reason: 'list' }]);
+    // kubectl reads pods,secrets as two resource types, and a comma in a selector as another term.
+    const del = fillTemplate('kubectl delete {{ka.target.resource}} {{ka.target.name}}', look);
+    expect(del.text).toBe('kubectl delete <ka.target.resource> web');
+    expect(fillTemplate('kubectl get events --field-selector involvedObject.name={{k8s.pod.name}}', look).withheld).toHaveLength(1);
+    // Elsewhere a comma or a blank is only part of the value; kubectl reads a blank as part of a name.
+    expect(fillTemplate('ls -la {{fd.name}} && pgrep -u root -x {{proc.name|ere}}', look).text).toBe("ls -la '/tmp/a b,c' && pgrep -u root -x 'a,b c'");
+    expect(fillTemplate('kubectl get pod -n {{fd.name}}', (n) => (n === 'fd.name' ? 'a b' : undefined)).text).toBe("kubectl get pod -n 'a b'");
+    expect(fillTemplate('kubectl exec -n shop web -- cat {{fd.name}}', look).text).toBe("kubectl exec -n shop web -- cat '/tmp/a b,c'");
+    expect(fillTemplate('ps -u {{user.name}}', (n) => (n === 'user.name' ? 'alice' : undefined)).text).toBe('ps -u alice');
+  });
+  it('never lets a value add an item to a list that ps or kubectl reads', () => {
+    // Shell functions stand in for ps, pkill and kubectl and print the arguments they get; a value left
+    // out leaves a placeholder, which bash refuses to run. ps reads a comma or a blank as the start of
+    // another item of a list, kubectl a comma.
+    const template = fc.constantFrom(
+      ['ps -o pid -u root,{{a}}', /[,\s]+/],
+      ['ps -o pid --user={{a}}', /[,\s]+/],
+      ['pkill -KILL -u {{a}} -x sshd', /[,\s]+/],
+      ['kubectl get {{a}} -A', /,/],
+      ['kubectl get pods --field-selector spec.nodeName={{a}}', /,/],
+    );
+    const value = fc.oneof(fc.constantFrom('alice', 'a,b', 'a b', ',', ' ', 'a\tb', 'pods,secrets', 'x,y!=z'), fc.string({ maxLength: 6 }));
+    fc.assert(
+      fc.property(template, value, ([t, separator], v) => {
+        const filled = fillTemplate(`ps() { printf '%s\\0' "$@"; }; pkill() { ps "$@"; }; kubectl() { ps "$@"; }; ${t}`, () => v);
+        const res = spawnSync('bash', ['-c', filled.text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+        if (filled.withheld.length > 0) {
+          expect(res.stdout).toBe('');
+          return;
+        }
+        const items = (args: string[]): number => args.reduce((n, arg) => n + arg.split(separator).length, 0);
+        // The template's own words (without the program's name), with the value as one item.
+        const written = items(t.replace('{{a}}', 'VALUE').split(' ').slice(1));
+        expect(items(res.stdout.split('\0').slice(0, -1)), `${filled.text} passed ${JSON.stringify(res.stdout)}`).toBe(written);
+      }),
+      { numRuns: 300 },
+    );
+  });
   it('{{field|ere}} passes a value that a regular expression reads as itself only', () => {
     const look = (n: string): string | undefined => ({ 'proc.name': '.*', 'user.name': 'a.b' })[n];
     expect(fillTemplate('pkill -KILL -u {{user.name}} -x {{ proc.name | ere }}', look).text).toBe("pkill -KILL -u a.b -x '\\.\\*'");

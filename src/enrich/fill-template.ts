@@ -50,11 +50,14 @@ export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) =>
   DOUBLE: { fits: (v) => /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v), words: 'a number', sample: '0.5' },
 };
 
-/** A value left out of a command, and why: it would be read as an option, or it does not fit its field's type. */
+/**
+ * A value left out of a command, and why: it would be read as an option, it does not fit its field's
+ * type, or it would be read as several items of a list.
+ */
 export interface Withheld {
   readonly name: string;
   readonly value: string;
-  readonly reason: 'option' | 'type';
+  readonly reason: 'option' | 'type' | 'list';
 }
 
 /** The result of filling one template. */
@@ -67,7 +70,9 @@ export interface FilledCommand {
    * Template variables left as `<name>` placeholders too, with their values to show beside the command:
    * a value that starts with `-` where the command would read it as an option (`kubectl delete pod -n
    * prod --all` from a pod named `--all`), which quoting does not stop; and a value that does not fit
-   * its field's type (`iptables -I OUTPUT -d 0.0.0.0/0 -j DROP` from an fd.sip of `0.0.0.0/0`).
+   * its field's type (`iptables -I OUTPUT -d 0.0.0.0/0 -j DROP` from an fd.sip of `0.0.0.0/0`); and a
+   * value with a comma or a blank where the command reads a list (`pkill -KILL -u root,alice -x sshd`
+   * from a user.name of `root,alice`).
    */
   readonly withheld: readonly Withheld[];
 }
@@ -82,6 +87,42 @@ export function commandStart(template: string, at: number): number {
   return i;
 }
 
+/** The program a simple command runs: its first word that is not a variable assignment. */
+export function commandProgram(command: string): string {
+  return command.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
+}
+
+/** Where the shell word that holds offset `at` of a template starts. */
+function wordStart(template: string, at: number): number {
+  let start = at;
+  while (start > 0 && !/\s/.test(template[start - 1] as string) && !COMMAND_BREAK.test(template[start - 1] as string)) start--;
+  return start;
+}
+
+/** Options of ps, pgrep and pkill whose value is a list (of users, groups, process ids, sessions, terminals or names). */
+const LIST_OPTIONS = new Set(['-u', '-U', '-g', '-G', '-p', '-P', '-s', '-t', '-C', '--user', '--User', '--group', '--Group', '--pid', '--ppid', '--sid', '--tty', '--euid', '--uid', '--pgroup', '--parent', '--session', '--terminal']);
+const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
+
+/**
+ * Whether `value`, put at `at` in the template, would be read as more than one item of a list: in a
+ * kubectl command (before a `--` word) a comma starts another resource type (`pods,secrets`) or
+ * selector term; in the value of a list option of ps, pgrep or pkill (`pkill -KILL -u {{user.name}}`,
+ * `ps -u root,{{user.name}}`) a comma or a blank starts another user, process id or name. No
+ * Kubernetes name, user name or process id holds one, so such a value is an attempt to widen the command.
+ */
+export function addsListItems(template: string, at: number, value: string): boolean {
+  if (!/[,\s]/.test(value)) return false;
+  const command = template.slice(commandStart(template, at), at);
+  const program = commandProgram(command);
+  if (program === 'kubectl') return value.includes(',') && !/(^|\s)--(\s|$)/.test(command);
+  if (!LIST_PROGRAMS.has(program)) return false;
+  const start = wordStart(template, at);
+  const glued = /^(--[A-Za-z]+)=/.exec(template.slice(start, at));
+  if (glued) return LIST_OPTIONS.has(glued[1] as string);
+  const previous = template.slice(commandStart(template, at), start).trim().split(/\s+/).pop() ?? '';
+  return LIST_OPTIONS.has(previous);
+}
+
 /**
  * Whether a value put at `at` in the template may become a command-line argument that a command takes
  * for an option. It does when it begins a shell word and no `--` word ends the options earlier in the
@@ -91,13 +132,20 @@ export function commandStart(template: string, at: number): number {
  */
 export function optionPosition(template: string, at: number): boolean {
   // The text of the shell word before the value (back to a space or a command break).
-  let start = at;
-  while (start > 0 && !/\s/.test(template[start - 1] as string) && !COMMAND_BREAK.test(template[start - 1] as string)) start--;
-  const word = template.slice(start, at);
+  const word = template.slice(wordStart(template, at), at);
   if (/^[A-Za-z_][A-Za-z0-9_]*=$/.test(word)) return true;
   // Only variable expansions before the value (`"$r"{{fd.name}}`, r empty on the host): it may still begin the argument.
   if (word !== '' && !/^(?:"\$\{?[A-Za-z_]\w*\}?"|\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
   return !/(^|\s)--(\s|$)/.test(template.slice(commandStart(template, at), at));
+}
+
+/** Why a value may not be put at `at` in the template, or undefined when it may. */
+function withheldReason(template: string, at: number, name: string, value: string): Withheld['reason'] | undefined {
+  const type = fieldType(name);
+  if (type !== undefined && TYPE_FORMS[type]?.fits(value) === false) return 'type';
+  if (value.startsWith('-') && optionPosition(template, at)) return 'option';
+  if (addsListItems(template, at, value)) return 'list';
+  return undefined;
 }
 
 /**
@@ -113,8 +161,7 @@ export function fillTemplate(template: string, lookup: (name: string) => string 
       if (!missing.includes(name)) missing.push(name);
       return `<${name}>`;
     }
-    const type = fieldType(name);
-    const reason = type !== undefined && TYPE_FORMS[type]?.fits(value) === false ? 'type' : value.startsWith('-') && optionPosition(template, at) ? 'option' : undefined;
+    const reason = withheldReason(template, at, name, value);
     if (reason !== undefined) {
       if (!withheld.some((w) => w.name === name)) withheld.push({ name, value, reason });
       return `<${name}>`;

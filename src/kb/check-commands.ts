@@ -12,7 +12,20 @@ import type { KbEntry } from './load-kb.js';
  * values have a fixed form (an IP address, a port) gets a sample of that form, as the alert would carry.
  */
 const SAMPLE = "sample value's";
+/** The sample where the command reads a list, which withholds a value with a blank: still a quote to test quoting. */
+const LIST_SAMPLE = "sample_value's";
 const sampleOf = (name: string): string => TYPE_FORMS[fieldType(name) ?? '']?.sample ?? SAMPLE;
+
+/**
+ * A template filled with samples. A field that sits in a list position gets the sample without a
+ * blank, since a value with one would be withheld there and leave `<name>` in the script.
+ */
+function sampleScript(template: string): string {
+  const first = fillTemplate(template, sampleOf);
+  const inList = new Set(first.withheld.filter((w) => w.reason === 'list').map((w) => w.name));
+  if (inList.size === 0) return first.text;
+  return fillTemplate(template, (name) => (inList.has(name) ? LIST_SAMPLE : sampleOf(name))).text;
+}
 
 /** One command to check, and where it came from. */
 interface Target {
@@ -26,7 +39,7 @@ function targets(entries: readonly KbEntry[]): Target[] {
   for (const entry of entries) {
     for (const section of ['investigate', 'remediate'] as const) {
       entry[section].forEach((cmd, i) => {
-        out.push({ entry, where: `${section}[${i}]`, script: fillTemplate(cmd.run, sampleOf).text });
+        out.push({ entry, where: `${section}[${i}]`, script: sampleScript(cmd.run) });
       });
     }
     entry.harden.forEach((s, i) => {

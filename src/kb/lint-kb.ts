@@ -1,7 +1,7 @@
 // Static gates over one validated KB entry: known fields, real ATT&CK ids, parseable snippets, safe templates.
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
-import { COMMAND_BREAK, commandStart, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
+import { COMMAND_BREAK, commandProgram, commandStart, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
 import { withoutArgument } from '../alert/field-name.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
 import { FALCO_FIELDS } from './generated/falco-fields.js';
@@ -74,8 +74,7 @@ export function templateUseProblems(template: string): string[] {
   if (stray !== -1) problems.push(`"${template.slice(stray, template.indexOf('}}', stray) + 2 || undefined)}" is not a field template: write {{field}} or {{field|ere}}`);
   // The simple commands (split at |, ;, &, ( and newlines), each with the program it runs: its first
   // word that is not a variable assignment.
-  const programOf = (text: string): string => text.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
-  const commands = template.split(COMMAND_BREAK).map((text) => ({ text, program: programOf(text) }));
+  const commands = template.split(COMMAND_BREAK).map((text) => ({ text, program: commandProgram(text) }));
   for (const m of template.matchAll(TEMPLATE_VAR)) {
     if (m[2] !== undefined) continue;
     const field = m[1] as string;
@@ -84,7 +83,7 @@ export function templateUseProblems(template: string): string[] {
     const start = commandStart(template, m.index);
     const end = template.slice(m.index).search(COMMAND_BREAK);
     const text = template.slice(start, end === -1 ? undefined : m.index + end);
-    const program = programOf(before.slice(start));
+    const program = commandProgram(before.slice(start));
     const previous = before.slice(start).trim().split(/\s+/).pop() ?? '';
     if (REGEX_PROGRAMS.has(program) && !VALUE_OPTIONS.has(previous)) problems.push(`${program} reads {{${field}}} as a regular expression: write {{${field}|ere}}`);
     else if (program === 'lsof' && (previous === '-c' || /\s-c\s+\/\^$/.test(before))) problems.push(`lsof -c takes {{${field}}} as the start of a name, and a leading ^ as "all but": write -c /^{{${field}|ere}}$/`);

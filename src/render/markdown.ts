@@ -12,7 +12,7 @@ import { fieldText, lookupValue, ownField } from '../alert/field-values.js';
 import { PRIORITIES } from '../alert/priority.js';
 import { fillSteps } from '../enrich/enrich.js';
 import { BUILT_IN } from '../kb/knowledge-base.js';
-import { fieldType, TYPE_FORMS } from '../enrich/fill-template.js';
+import { fieldType, TYPE_FORMS, type Withheld } from '../enrich/fill-template.js';
 import { htmlText, mdCode, mdFence, mdText } from '../escape/markdown.js';
 import { terminalSafe } from '../escape/terminal.js';
 import type { KbEntry } from '../kb/load-kb.js';
@@ -256,6 +256,18 @@ function hints(g: RuleGroup, entry: KbEntry | undefined): string[] {
   return out;
 }
 
+/** Why a value was left out of a command, as the end of a sentence about it. */
+function whyWithheld(w: Withheld): string {
+  switch (w.reason) {
+    case 'option':
+      return 'starts with `-`, and the command would take it for an option';
+    case 'type':
+      return `is not ${TYPE_FORMS[fieldType(w.name) ?? '']?.words ?? 'of its type'}, which ${mdCode(w.name)} always is`;
+    case 'list':
+      return 'holds a comma or a blank, and the command would read it as more than one item of a list';
+  }
+}
+
 function steps(title: string, list: ReturnType<typeof fillSteps>): string {
   if (list.length === 0) return '';
   const parts = list.map((s, i) => {
@@ -265,8 +277,7 @@ function steps(title: string, list: ReturnType<typeof fillSteps>): string {
       lines.push('', `   The alert lacks ${s.command.missing.map((m) => mdCode(m)).join(', ')}: ${kbText(s.step.if_missing)}`);
     }
     for (const w of s.command.withheld) {
-      const why = w.reason === 'option' ? 'starts with `-`, and the command would take it for an option' : `is not ${TYPE_FORMS[fieldType(w.name) ?? '']?.words ?? 'of its type'}, which ${mdCode(w.name)} always is`;
-      lines.push('', `   ${mdCode(`<${w.name}>`)} is not filled in: the alert's value, ${mdCode(w.value)}, ${why}. Check it before you type it in.`);
+      lines.push('', `   ${mdCode(`<${w.name}>`)} is not filled in: the alert's value, ${mdCode(w.value)}, ${whyWithheld(w)}. Check it before you type it in.`);
     }
     return lines.join('\n');
   });
