@@ -269,6 +269,29 @@ describe('commands filled from hostile alerts', () => {
     expect(bad.slice(0, 10)).toEqual([]);
   });
 
+  it('hand no tool a list with more items than its template wrote', () => {
+    // kubectl reads a comma as the start of another resource type or selector term (`kubectl delete
+    // pods,secrets web`); ps, pgrep and pkill read a comma or a blank in a list option's value as
+    // another user or name (`pkill -KILL -u root,alice -x sshd`). Such an argument must stand in the
+    // template as it is (quotes aside: `-o pid,ppid,user`).
+    const listOptions = new Set(['-u', '-U', '-C', '-p', '--user']);
+    const bad: string[] = [];
+    ran.forEach((r, i) => {
+      const c = runnable[i] as Filled;
+      if (c.where === 'control') return;
+      const written = c.template.replace(/['"]/g, '');
+      for (const args of r.calls) {
+        const [tool, ...rest] = args;
+        const end = rest.indexOf('--');
+        rest.slice(0, end === -1 ? undefined : end).forEach((a, k) => {
+          const list = tool === 'kubectl' ? a.includes(',') : (tool === 'ps' || tool === 'pgrep' || tool === 'pkill') && listOptions.has(rest[k - 1] ?? '') && /[,\s]/.test(a);
+          if (list && !written.includes(a.replace(/['"]/g, ''))) bad.push(`${c.where}: ${tool} got list ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
+        });
+      }
+    });
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
   it('pass each alert value to the tool it names unchanged, as one argument (or the end of one)', () => {
     // A {{field|ere}} reaches its tool as the pattern that matches only the value (escape.test.ts checks
     // that pattern against grep -E).

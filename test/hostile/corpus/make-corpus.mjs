@@ -47,6 +47,7 @@ export const PAYLOADS = {
   'shell-double-quote': 'x"; pwnmark_dquote; echo "',
   'shell-mixed': `'"'"'$(pwnmark_mixed)'\\'' >MARK_redirect <(pwnmark_procsub) \${IFS}pwnmark_ifs $'\\x27' \\$(pwnmark_esc)`,
   'shell-glob-dash': '-rf * ? [a-z] ~root !! {a,b} --help',
+  'list-items': 'alice,root pods,secrets',
   template: '{{proc.name}} {{k8s.ns.name}} {{ container.id }} {{alert.rule}}',
   nul: 'before\u0000after',
   'lone-surrogates': 'x\ud800y\udfffz\ud83d',
@@ -97,6 +98,13 @@ function records(name, v) {
     base('Create HostIPC Pod', 'k8s_audit', { 'ka.target.namespace': v, 'ka.resp.name': v, 'ka.user.name': v, 'ka.target.resource': 'pods' }),
     { ...base(v, 'syscall', common), rule: `${v} (unknown rule)` },
   ];
+  // Rules whose commands read lists (`pkill -KILL -u {{user.name}}`, `kubectl delete {{ka.target.resource}}`).
+  if (name === 'list-items') {
+    all.push(
+      base('Disallowed SSH Connection Non Standard Port', 'syscall', common),
+      base('ClusterRole With Pod Exec Created', 'k8s_audit', { 'ka.target.resource': v, 'ka.target.name': v, 'ka.user.name': v }),
+    );
+  }
   // The combined attack is large: once with a KB entry, once as an unknown rule.
   return name === 'everything' ? [all[0], all[4]] : all;
 }
