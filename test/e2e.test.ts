@@ -358,6 +358,18 @@ describe('kb commands', () => {
     expect(bad.stderr).toMatch(new RegExp(`${dir}/b\\.yaml:\\d+: investigate\\[2\\]: bash -n:`));
     expect(bad.stdout).toMatch(/1 entries checked, [2-9]\d* problems/);
   });
+  it('kb validate warns, and still passes, where a pattern of yours runs on the backtracking engine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-kb-'));
+    const good = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
+    const text = good.replace('rule: Terminal shell in container', 'rule: Mine').replace(/value: '\^\(ba\|da\|z\).*'/, () => "value: '^(?!bash )sh'");
+    expect(text).toContain("value: '^(?!bash )sh'");
+    writeFileSync(join(dir, 'a.yaml'), text);
+    const line = text.split('\n').indexOf("        value: '^(?!bash )sh'") + 1;
+    const r = run(['kb', 'validate', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`falco-report: warning: ${dir}/a.yaml:${line}: benign[0]: "^(?!bash )sh" runs on V8's backtracking engine (lookaround, a backreference or a large count such as {64}; the linear-time engine runs none of them): make sure no part of it can match the same text in two ways, or a long alert value can stall the report\n`);
+    expect(r.stdout).toBe('1 entries checked, 0 problems\n');
+  });
 });
 
 describe('kb list, show and coverage', () => {

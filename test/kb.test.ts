@@ -46,6 +46,24 @@ describe('KB loader', () => {
     expect(msgs).toContain('"no.such.field" is not a field that Falco or its plugins define');
     expect(msgs).toContain('a {{field}} stands inside quotes');
   });
+  it('warns of a pattern that the linear-time engine cannot run, with its line, and of no other', () => {
+    const pattern = "value: '^(ba|da|z)?sh( -[a-z]+)* (\\S*/)?(docker-)?entrypoint(\\.sh)?( |$)'";
+    expect(GOOD).toContain(pattern);
+    expect(parseKbFile(GOOD, 'x.yaml', 'test').warnings).toEqual([]);
+    // Lookaround, a backreference, a large count: each runs on the backtracking engine.
+    for (const value of ['^(?!bash)sh', '^(a)\\1$', '^[0-9a-f]{64}$']) {
+      const text = GOOD.replace(pattern, () => `value: '${value}'`);
+      const line = text.split('\n').findIndex((l) => l.includes(`value: '${value}'`)) + 1;
+      const { problems, warnings } = parseKbFile(text, 'x.yaml', 'test');
+      expect(problems).toEqual([]);
+      expect(warnings).toEqual([{ file: 'x.yaml', line, message: expect.stringContaining(`benign[0]: ${JSON.stringify(value)} runs on V8's backtracking engine`) as unknown as string }]);
+    }
+    // A small count and nested quantifiers are the linear engine's to run; an invalid pattern is a problem only.
+    expect(parseKbFile(GOOD.replace(pattern, () => "value: '^([a-z]+)+[0-9]{4}$'"), 'x.yaml', 'test').warnings).toEqual([]);
+    const invalid = parseKbFile(GOOD.replace(pattern, "value: '(unclosed'"), 'x.yaml', 'test');
+    expect(invalid.warnings).toEqual([]);
+    expect(invalid.problems.map((p) => p.message)).toEqual(['benign[0]: invalid regular expression "(unclosed"']);
+  });
   it('rejects two entries claiming one rule, and YAML syntax errors with their line', () => {
     const dir = tempKb({ 'a.yaml': GOOD, 'b/c.yaml': GOOD, 'd.yaml': 'rule: [unclosed\n' });
     const { problems, entries } = loadCatalogue(dir, 'test');

@@ -1,4 +1,5 @@
 // The `kb` subcommands: list, show, validate, coverage. Each returns its exit code.
+import { realpathSync } from 'node:fs';
 import { formatProblem, KbError, UsageError } from '../errors.js';
 import { toolVersion, write, type Io } from '../io.js';
 import { readRulesFiles, missingRules } from './coverage.js';
@@ -36,6 +37,15 @@ export async function kbShow(rule: string, dirs: readonly string[], format: 'ter
   return 0;
 }
 
+/** Whether a directory is the built-in catalogue, however it was named. */
+function isBuiltin(dir: string): boolean {
+  try {
+    return realpathSync(dir) === realpathSync(builtinKbDir());
+  } catch {
+    return false;
+  }
+}
+
 /** `kb validate [DIR...]`: every problem in every directory, with file:line; exit 2 on any. */
 export async function kbValidate(dirs: readonly string[], io: Io): Promise<number> {
   const targets = dirs.length > 0 ? dirs.map((d) => [d, d] as const) : [[builtinKbDir(), 'rules-kb'] as const];
@@ -47,6 +57,8 @@ export async function kbValidate(dirs: readonly string[], io: Io): Promise<numbe
     const problems = [...loaded.problems, ...shell.problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
     for (const p of problems) io.stderr.write(`${formatProblem(p)}\n`);
     for (const s of shell.skipped) io.stderr.write(`falco-report: warning: ${s}\n`);
+    // The built-in patterns run on the usual engine and npm test checks each: only a user's are shown.
+    if (!isBuiltin(dir)) for (const w of loaded.warnings) io.stderr.write(`falco-report: warning: ${formatProblem(w)}\n`);
     total += problems.length;
     entries += loaded.entries.length;
   }

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
 import { COMMAND_BREAK, commandProgram, commandStart, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
 import { withoutArgument } from '../alert/field-name.js';
+import { runsInLinearTime } from '../enrich/linear-regex.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
 import { FALCO_FIELDS } from './generated/falco-fields.js';
 import type { KbEntryData } from './schema.js';
@@ -203,4 +204,34 @@ export function lintEntry(entry: KbEntryData & { file: string }, lineOf: LineOf)
     }
   }
   return problems;
+}
+
+/**
+ * The regex conditions of an entry that V8's linear-time engine cannot run (lookaround, a
+ * backreference, a large count): in a user's entry they run on the backtracking engine, where an
+ * attacker's long value can take exponential time if the pattern can match the same text in two ways.
+ * Warnings, not problems: such a pattern may well be safe, and the built-in ones are checked by npm test.
+ */
+export function backtrackingPatterns(entry: KbEntryData & { file: string }, lineOf: LineOf): Problem[] {
+  const out: Problem[] = [];
+  entry.benign.forEach((b, i) => {
+    b.when.forEach((c, j) => {
+      if (c.op !== 'regex' || typeof c.value !== 'string' || !isRegExp(c.value) || runsInLinearTime(c.value)) return;
+      out.push({
+        file: entry.file,
+        line: lineOf(['benign', i, 'when', j, 'value']),
+        message: `benign[${i}]: ${JSON.stringify(c.value)} runs on V8's backtracking engine (lookaround, a backreference or a large count such as {64}; the linear-time engine runs none of them): make sure no part of it can match the same text in two ways, or a long alert value can stall the report`,
+      });
+    });
+  });
+  return out;
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
 }

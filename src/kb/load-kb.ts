@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document } from 'yaml';
 import { InputError, type Problem } from '../errors.js';
 import { kbEntrySchema, type KbEntryData } from './schema.js';
-import { lintEntry } from './lint-kb.js';
+import { backtrackingPatterns, lintEntry } from './lint-kb.js';
 import { normaliseRuleName } from './knowledge-base.js';
 
 /** A validated entry and where it came from. */
@@ -22,6 +22,8 @@ export type LineOf = (path: readonly (string | number)[]) => number;
 export interface LoadedCatalogue {
   readonly entries: readonly KbEntry[];
   readonly problems: readonly Problem[];
+  /** What is allowed but worth a look: patterns that run on the backtracking engine (backtrackingPatterns). */
+  readonly warnings: readonly Problem[];
 }
 
 /** Lists the YAML files below a directory, sorted, so problems come in a stable order. */
@@ -90,7 +92,7 @@ export function parseKbFile(
   source: string,
   file: string,
   origin: string,
-): { entry?: KbEntry; problems: Problem[] } {
+): { entry?: KbEntry; problems: Problem[]; warnings: Problem[] } {
   const counter = new LineCounter();
   const doc = parseDocument(source, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
@@ -98,7 +100,7 @@ export function parseKbFile(
     const line = counter.linePos(err.pos[0]).line;
     problems.push({ file, line, message: `YAML: ${err.message.split('\n')[0]}` });
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, warnings: [] };
   const data: unknown = doc.toJS();
   const lineOf = lineFinder(doc, counter);
   const parsed = kbEntrySchema.safeParse(data);
@@ -115,11 +117,11 @@ export function parseKbFile(
       const found = describeValue(valueAt(data, issue.path));
       problems.push({ file, line: lineOf(path), message: `${where}: ${issue.message}, found ${found}` });
     }
-    return { problems };
+    return { problems, warnings: [] };
   }
   const entry: KbEntry = { ...parsed.data, file, origin };
   problems.push(...lintEntry(entry, lineOf));
-  return { entry, problems };
+  return { entry, problems, warnings: backtrackingPatterns(entry, lineOf) };
 }
 
 /**
@@ -130,14 +132,16 @@ export function loadCatalogue(dir: string, origin: string, shownAs: string = dir
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${shownAs}: not a directory`);
   const entries: KbEntry[] = [];
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   for (const path of listYamlFiles(dir)) {
     const file = join(shownAs, relative(dir, path));
     const result = parseKbFile(readFileSync(path, 'utf8'), file, origin);
     problems.push(...result.problems);
+    warnings.push(...result.warnings);
     if (result.entry) entries.push(result.entry);
   }
   problems.push(...duplicateClaims(entries));
-  return { entries, problems };
+  return { entries, problems, warnings };
 }
 
 /** Gate (f): no two entries of one catalogue may claim the same rule name or alias. */
