@@ -376,6 +376,7 @@ async function runAnalyze(flags: AnalyzeFlags, io: Io): Promise<number> {
     formats[flags.format](live),
     noFilter(flags.filter) ? undefined : import('./filter/filters.js').then((f) => f.compileFilter(flags.filter, io.now())),
   ]);
+  for (const w of filter?.warnings ?? []) io.stderr.write(`falco-report: warning: ${w}\n`);
   const { createLiveOutput } = live || renderers.streams ? await import('./live.js') : { createLiveOutput: undefined };
   const baseline = flags.baseline !== undefined ? (await import('./aggregate/baseline-file.js')).readBaseline(readText(flags.baseline), flags.baseline) : undefined;
   const kb = await loadKnowledgeBase(flags.kb);

@@ -46,6 +46,14 @@ describe('exit paths', () => {
     const where = run(['examples/mixed.ndjson', '--where', 'proc.cmdline~=kdevtmpfsi', '--where', 'k8s.ns.name=shop', '--fail-on', 'critical']);
     expect(where.code).toBe(1);
     expect(where.stdout).toContain('| Filters | proc.cmdline matches /kdevtmpfsi/; k8s.ns.name is "shop" |');
+    // A lookahead runs on the backtracking engine: the run says so first, and filters as before.
+    const look = run(['examples/mixed.ndjson', '--where', 'proc.cmdline~=(?=.*kdevtmpfsi)', '--where', 'k8s.ns.name=shop', '--fail-on', 'critical']);
+    expect(look.code).toBe(1);
+    expect(look.stderr.split('\n')[0]).toBe(
+      `falco-report: warning: --where "proc.cmdline~=(?=.*kdevtmpfsi)": the pattern runs on V8's backtracking engine (lookaround, a backreference or a large count such as {64}; the linear-time engine runs none of them): make sure no part of it can match the same text in two ways, or a long alert value can stall the report`,
+    );
+    expect(where.stderr).not.toContain('backtracking engine');
+    expect(look.stdout.replace('/(?=.\\*kdevtmpfsi)/', '/kdevtmpfsi/')).toBe(where.stdout);
     const bad = run(['examples/mixed.ndjson', '--where', 'proc.name']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--where "proc.name": expected');

@@ -10,6 +10,10 @@ function enable(): void {
   enabled = true;
 }
 
+/** What a warning says of a user's pattern that runsInLinearTime refuses, after naming the pattern. */
+export const BACKTRACKING_WARNING =
+  "runs on V8's backtracking engine (lookaround, a backreference or a large count such as {64}; the linear-time engine runs none of them): make sure no part of it can match the same text in two ways, or a long alert value can stall the report";
+
 /**
  * Whether V8's linear-time engine runs a valid pattern. It does not run lookaround, backreferences or
  * large counts (`[0-9a-f]{64}`; Node 20's V8 takes `a{18}`, not `a{19}`): linearRegExp compiles such a

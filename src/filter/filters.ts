@@ -26,6 +26,8 @@ export interface AlertFilter {
   readonly active: boolean;
   /** human-readable list of the active conditions, for the report header */
   readonly describe: readonly string[];
+  /** What the user should hear of before the run (a --where pattern on the backtracking engine). */
+  readonly warnings: readonly string[];
   test(alert: Alert): boolean;
 }
 
@@ -119,13 +121,15 @@ export function compileFilter(spec: FilterSpec, nowMs: number): AlertFilter {
   if (since) describe.push(`since ${since.label}`);
   if (until) describe.push(`until ${until.label}`);
 
+  const warnings: string[] = [];
   for (const text of spec.where) {
     const cond = parseWhere(text);
     predicates.push((alert) => cond.test(alert));
     describe.push(cond.label);
+    if (cond.warning !== undefined) warnings.push(cond.warning);
   }
 
-  return { active: predicates.length > 0, describe, test: allOf(predicates) };
+  return { active: predicates.length > 0, describe, warnings, test: allOf(predicates) };
 }
 
 function sinceTest(bound: TimeBound): Predicate {

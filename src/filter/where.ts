@@ -2,7 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { lookupValue } from '../alert/field-values.js';
 import { UsageError } from '../errors.js';
-import { linearRegExp } from '../enrich/linear-regex.js';
+import { BACKTRACKING_WARNING, linearRegExp, runsInLinearTime } from '../enrich/linear-regex.js';
 
 /** The --where operators, in the order the help and the error messages list them. */
 export const WHERE_OPERATORS = ['=', '!=', '~=', '^=', '$=', '*='] as const;
@@ -15,6 +15,8 @@ export interface WhereCondition {
   readonly value: string;
   /** For the report header: `proc.name is not "bash"`. */
   readonly label: string;
+  /** Set for a `~=` pattern that runs on the backtracking engine: what to tell the user. */
+  readonly warning?: string;
   test(alert: Alert): boolean;
 }
 
@@ -59,7 +61,11 @@ export function parseWhere(text: string): WhereCondition {
   if (op === '=' && value.startsWith('=')) throw new UsageError(`${flag}: expected one "=" (FIELD=VALUE), found "=="`);
   if (op === '=' && value.startsWith('~')) throw new UsageError(`${flag}: expected "~=" for a regular expression (FIELD~=REGEX), found "=~"`);
   if (value === '') throw new UsageError(`${flag}: expected a value after "${op}", found nothing`);
-  return { field, op, value, label: `${field} ${VERB[op]} ${op === '~=' ? `/${value}/` : JSON.stringify(value)}`, test: tester(flag, field, op, value) };
+  const test = tester(flag, field, op, value);
+  const label = `${field} ${VERB[op]} ${op === '~=' ? `/${value}/` : JSON.stringify(value)}`;
+  if (op !== '~=' || runsInLinearTime(value)) return { field, op, value, label, test };
+  const warning = `${flag}: the pattern ${BACKTRACKING_WARNING}`;
+  return { field, op, value, label, warning, test };
 }
 
 /** Builds the per-alert test; every branch rejects a missing value first (see parseWhere). */

@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
 import { COMMAND_BREAK, commandProgram, commandStart, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
 import { withoutArgument } from '../alert/field-name.js';
-import { runsInLinearTime } from '../enrich/linear-regex.js';
+import { BACKTRACKING_WARNING, runsInLinearTime } from '../enrich/linear-regex.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
 import { FALCO_FIELDS } from './generated/falco-fields.js';
 import type { KbEntryData } from './schema.js';
@@ -220,7 +220,7 @@ export function backtrackingPatterns(entry: KbEntryData & { file: string }, line
       out.push({
         file: entry.file,
         line: lineOf(['benign', i, 'when', j, 'value']),
-        message: `benign[${i}]: ${JSON.stringify(c.value)} runs on V8's backtracking engine (lookaround, a backreference or a large count such as {64}; the linear-time engine runs none of them): make sure no part of it can match the same text in two ways, or a long alert value can stall the report`,
+        message: `benign[${i}]: ${JSON.stringify(c.value)} ${BACKTRACKING_WARNING}`,
       });
     });
   });

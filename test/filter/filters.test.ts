@@ -270,6 +270,17 @@ describe('--where', () => {
     expect(holds('proc.cmdline~=BASH')).toBe(false);
     expect(holds('evt.arg.flags~=O_CREAT|O_TRUNC')).toBe(true);
   });
+  it('~= warns of a pattern that runs on the backtracking engine, and of no other, and still applies it', () => {
+    expect(filter({ where: ['proc.cmdline~=^bash( |$)', 'proc.cmdline~=^([a-z]+)+ -i$', 'proc.name=bash'] }).warnings).toEqual([]);
+    const f = filter({ where: ['proc.cmdline~=^(?!sh )bash', 'proc.name~=^(b)a\\1', 'container.id~=^[0-9a-f]{64}$'] });
+    expect(f.warnings).toHaveLength(3);
+    expect(f.warnings[0]).toBe(
+      `--where "proc.cmdline~=^(?!sh )bash": the pattern runs on V8's backtracking engine (lookaround, a backreference or a large count such as {64}; the linear-time engine runs none of them): make sure no part of it can match the same text in two ways, or a long alert value can stall the report`,
+    );
+    expect(f.warnings[1]).toMatch(/^--where "proc\.name~=\^\(b\)a\\\\1": the pattern runs on V8's backtracking engine/);
+    expect(holds('proc.cmdline~=^(?!sh )bash')).toBe(true);
+    expect(holds('proc.cmdline~=^(?!bash)')).toBe(false);
+  });
   it('^=, $= and *= are prefix, suffix and substring', () => {
     expect(holds('proc.cmdline^=bash')).toBe(true);
     expect(holds('proc.cmdline^=-i')).toBe(false);
