@@ -111,6 +111,12 @@ describe('templates', () => {
     expect(fillTemplate('ps --user={{user.name}} -o pid', look).text).toBe('ps --user=<user.name> -o pid');
     expect(fillTemplate('ps -o pid= -C {{proc.name}}', look).withheld).toEqual([{ name: 'proc.name', value: 'a,b c', reason: 'list' }]);
     // kubectl reads pods,secrets as two resource types, and a comma in a selector as another term.
+    // The AWS CLI's shorthand reads a comma as another value or key; a plain option value is one string.
+    const ids = (n: string): string | undefined => ({ 'ct.response.reservationid': 'r-1,Name=instance-state-name,Values=running', 'ct.region': 'us-east-1', 'ct.request.name': 'a,b' })[n];
+    const stop = fillTemplate('aws ec2 describe-instances --region {{ct.region}} --filters Name=reservation-id,Values={{ct.response.reservationid}}', ids);
+    expect(stop.text).toBe('aws ec2 describe-instances --region us-east-1 --filters Name=reservation-id,Values=<ct.response.reservationid>');
+    expect(stop.withheld).toEqual([{ name: 'ct.response.reservationid', value: 'r-1,Name=instance-state-name,Values=running', reason: 'list' }]);
+    expect(fillTemplate('aws cloudtrail start-logging --name {{ct.request.name}}', ids).text).toBe('aws cloudtrail start-logging --name a,b');
     const del = fillTemplate('kubectl delete {{ka.target.resource}} {{ka.target.name}}', look);
     expect(del.text).toBe('kubectl delete <ka.target.resource> web');
     expect(fillTemplate('kubectl get events --field-selector involvedObject.name={{k8s.pod.name}}', look).withheld).toHaveLength(1);
@@ -120,21 +126,22 @@ describe('templates', () => {
     expect(fillTemplate('kubectl exec -n shop web -- cat {{fd.name}}', look).text).toBe("kubectl exec -n shop web -- cat '/tmp/a b,c'");
     expect(fillTemplate('ps -u {{user.name}}', (n) => (n === 'user.name' ? 'alice' : undefined)).text).toBe('ps -u alice');
   });
-  it('never lets a value add an item to a list that ps or kubectl reads', () => {
-    // Shell functions stand in for ps, pkill and kubectl and print the arguments they get; a value left
-    // out leaves a placeholder, which bash refuses to run. ps reads a comma or a blank as the start of
-    // another item of a list, kubectl a comma.
+  it('never lets a value add an item to a list that ps, kubectl or the AWS CLI reads', () => {
+    // Shell functions stand in for ps, pkill, kubectl and aws and print the arguments they get; a value
+    // left out leaves a placeholder, which bash refuses to run. ps reads a comma or a blank as the start
+    // of another item of a list, kubectl and the AWS CLI's shorthand a comma.
     const template = fc.constantFrom(
       ['ps -o pid -u root,{{a}}', /[,\s]+/],
       ['ps -o pid --user={{a}}', /[,\s]+/],
       ['pkill -KILL -u {{a}} -x sshd', /[,\s]+/],
       ['kubectl get {{a}} -A', /,/],
       ['kubectl get pods --field-selector spec.nodeName={{a}}', /,/],
+      ['aws ec2 describe-instances --filters Name=reservation-id,Values={{a}}', /,/],
     );
     const value = fc.oneof(fc.constantFrom('alice', 'a,b', 'a b', ',', ' ', 'a\tb', 'pods,secrets', 'x,y!=z'), fc.string({ maxLength: 6 }));
     fc.assert(
       fc.property(template, value, ([t, separator], v) => {
-        const filled = fillTemplate(`ps() { printf '%s\\0' "$@"; }; pkill() { ps "$@"; }; kubectl() { ps "$@"; }; ${t}`, () => v);
+        const filled = fillTemplate(`ps() { printf '%s\\0' "$@"; }; pkill() { ps "$@"; }; kubectl() { ps "$@"; }; aws() { ps "$@"; }; ${t}`, () => v);
         const res = spawnSync('bash', ['-c', filled.text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
         if (filled.withheld.length > 0) {
           expect(res.stdout).toBe('');

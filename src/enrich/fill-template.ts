@@ -106,17 +106,22 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
 /**
  * Whether `value`, put at `at` in the template, would be read as more than one item of a list: in a
  * kubectl command (before a `--` word) a comma starts another resource type (`pods,secrets`) or
- * selector term; in the value of a list option of ps, pgrep or pkill (`pkill -KILL -u {{user.name}}`,
+ * selector term; in the AWS CLI's shorthand (`--filters Name=reservation-id,Values={{...}}`) another
+ * value or key (`r-1,Name=instance-state-name,Values=running` would stop every running instance);
+ * in the value of a list option of ps, pgrep or pkill (`pkill -KILL -u {{user.name}}`,
  * `ps -u root,{{user.name}}`) a comma or a blank starts another user, process id or name. No
- * Kubernetes name, user name or process id holds one, so such a value is an attempt to widen the command.
+ * Kubernetes name, Linux user name or process id holds one, so such a value is an attempt to widen
+ * the command; an IAM user name may hold a comma, but the shorthand would split it all the same.
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
   if (!/[,\s]/.test(value)) return false;
   const command = template.slice(commandStart(template, at), at);
   const program = commandProgram(command);
   if (program === 'kubectl') return value.includes(',') && !/(^|\s)--(\s|$)/.test(command);
-  if (!LIST_PROGRAMS.has(program)) return false;
   const start = wordStart(template, at);
+  // The AWS CLI's shorthand: in `Name=reservation-id,Values=...` a comma starts another value or key.
+  if (program === 'aws') return value.includes(',') && template.slice(start, at).includes('=');
+  if (!LIST_PROGRAMS.has(program)) return false;
   const glued = /^(--[A-Za-z]+)=/.exec(template.slice(start, at));
   if (glued) return LIST_OPTIONS.has(glued[1] as string);
   const previous = template.slice(commandStart(template, at), start).trim().split(/\s+/).pop() ?? '';
