@@ -271,8 +271,9 @@ describe('commands filled from hostile alerts', () => {
 
   it('hand no tool a list with more items than its template wrote', () => {
     // kubectl reads a comma as the start of another resource type or selector term (`kubectl delete
-    // pods,secrets web`); ps, pgrep and pkill read a comma or a blank in a list option's value as
-    // another user or name (`pkill -KILL -u root,alice -x sshd`). Such an argument must stand in the
+    // pods,secrets web`), the AWS CLI's shorthand as another value or key (`Values=r-1,r-2`); ps, pgrep
+    // and pkill read a comma or a blank in a list option's value as another user or name (`pkill -KILL
+    // -u root,alice -x sshd`). Such an argument must stand in the
     // template as it is (quotes aside: `-o pid,ppid,user`).
     const listOptions = new Set(['-u', '-U', '-C', '-p', '--user']);
     const bad: string[] = [];
@@ -284,7 +285,8 @@ describe('commands filled from hostile alerts', () => {
         const [tool, ...rest] = args;
         const end = rest.indexOf('--');
         rest.slice(0, end === -1 ? undefined : end).forEach((a, k) => {
-          const list = tool === 'kubectl' ? a.includes(',') : (tool === 'ps' || tool === 'pgrep' || tool === 'pkill') && listOptions.has(rest[k - 1] ?? '') && /[,\s]/.test(a);
+          const list =
+            tool === 'kubectl' || tool === 'aws' ? a.includes(',') && (tool === 'kubectl' || a.includes('=')) : (tool === 'ps' || tool === 'pgrep' || tool === 'pkill') && listOptions.has(rest[k - 1] ?? '') && /[,\s]/.test(a);
           if (list && !written.includes(a.replace(/['"]/g, ''))) bad.push(`${c.where}: ${tool} got list ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
         });
       }

@@ -98,11 +98,13 @@ function records(name, v) {
     base('Create HostIPC Pod', 'k8s_audit', { 'ka.target.namespace': v, 'ka.resp.name': v, 'ka.user.name': v, 'ka.target.resource': 'pods' }),
     { ...base(v, 'syscall', common), rule: `${v} (unknown rule)` },
   ];
-  // Rules whose commands read lists (`pkill -KILL -u {{user.name}}`, `kubectl delete {{ka.target.resource}}`).
+  // Rules whose commands read lists (`pkill -KILL -u {{user.name}}`, `kubectl delete {{ka.target.resource}}`,
+  // `aws ec2 describe-instances --filters Name=reservation-id,Values={{ct.response.reservationid}}`).
   if (name === 'list-items') {
     all.push(
       base('Disallowed SSH Connection Non Standard Port', 'syscall', common),
       base('ClusterRole With Pod Exec Created', 'k8s_audit', { 'ka.target.resource': v, 'ka.target.name': v, 'ka.user.name': v }),
+      base('Run Instances', 'aws_cloudtrail', { 'ct.response.reservationid': v, 'ct.region': 'us-east-1', 'ct.user': v }),
     );
   }
   // The combined attack is large: once with a KB entry, once as an unknown rule.
