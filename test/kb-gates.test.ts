@@ -29,6 +29,15 @@ describe('built-in knowledge base', () => {
     expect(shell.skipped).toEqual([]);
     expect(shell.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([]);
   }, 240_000);
+  it('takes github.repo.name as owner/name, as the github plugin gives it (the URL without https://github.com/)', () => {
+    // repos/{{github.owner}}/{{github.repo.name}} asked the API for repos/OWNER/OWNER/NAME.
+    const doubled = entries.flatMap((e) =>
+      [...e.investigate, ...e.remediate].filter((c) => /\{\{\s*github\.(owner|org)\s*\}\}\/\{\{\s*github\.repo\.name\b/.test(c.run)).map((c) => `${e.file}: ${c.title}`),
+    );
+    expect(doubled).toEqual([]);
+    const uses = entries.flatMap((e) => [...e.investigate, ...e.remediate].filter((c) => /repos\/\{\{\s*github\.repo\.name/.test(c.run)));
+    expect(uses.length).toBeGreaterThan(5);
+  });
   it('has an entry for every official rule, with the facts of index.json', () => {
     const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
     const missing: string[] = [];

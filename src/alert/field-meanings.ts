@@ -114,7 +114,7 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
   'github.user': 'GitHub user who triggered the event.',
   'github.org': 'GitHub organization of the repository.',
   'github.owner': 'Owner of the repository.',
-  'github.repo.name': 'Repository name.',
+  'github.repo.name': 'Repository as owner/name (its URL without https://github.com/).',
   'github.repo.url': 'Repository URL.',
   'okta.actor.name': 'Okta user who acted.',
   'okta.client.ip': 'IP address of the Okta client.',
