@@ -99,6 +99,23 @@ describe('templates', () => {
     // Text fields have no form to check.
     expect(fillTemplate('pgrep -x {{proc.name|ere}}', look).text).toBe('pgrep -x 1-65535');
   });
+  it("checks the github plugin's logins and owner/name like a type, so no value addresses another API path", () => {
+    const remove = 'gh api -X DELETE repos/{{github.repo.name}}/collaborators/{{github.user}}';
+    const fill = (values: Record<string, string>) => fillTemplate(remove, (n) => values[n]);
+    expect(fill({ 'github.repo.name': 'octo-org/hello.world', 'github.user': 'mona-lisa' }).text).toBe('gh api -X DELETE repos/octo-org/hello.world/collaborators/mona-lisa');
+    expect(fill({ 'github.repo.name': 'octo-org/site', 'github.user': 'dependabot[bot]' }).withheld).toEqual([]);
+    // A user of ../../hooks/1 would delete a webhook; a query or a fragment would cut the path short.
+    for (const user of ['../../hooks/1', 'mona?x=1', 'mona#', 'mona lisa', 'mona/..', '-mona', '%2e%2e']) {
+      const r = fill({ 'github.repo.name': 'octo-org/site', 'github.user': user });
+      expect(r.text, user).toBe('gh api -X DELETE repos/octo-org/site/collaborators/<github.user>');
+      expect(r.withheld, user).toEqual([{ name: 'github.user', value: user, reason: 'type' }]);
+    }
+    // The repository is owner/name, never more or fewer parts, nor a dot directory (GitHub Enterprise's
+    // URL, which the plugin leaves whole, is not filled in either).
+    for (const repo of ['site', 'octo-org/site/hooks', 'octo-org/..', '../site', 'https://ghe.example.com/octo-org/site', 'octo-org/']) {
+      expect(fill({ 'github.repo.name': repo, 'github.user': 'mona' }).withheld, repo).toEqual([{ name: 'github.repo.name', value: repo, reason: 'type' }]);
+    }
+  });
   it('leaves out a value that would be read as several items of a list', () => {
     const values: Record<string, string> = { 'user.name': 'root,alice', 'proc.name': 'a,b c', 'ka.target.resource': 'pods,secrets', 'ka.target.name': 'web', 'k8s.pod.name': 'x,y', 'fd.name': '/tmp/a b,c' };
     const look = (n: string): string | undefined => values[n];

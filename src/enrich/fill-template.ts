@@ -18,11 +18,39 @@ export function ereEscape(value: string): string {
   return value.replace(/[\\.[\]()*+?{}|^$]/g, '\\$&');
 }
 
+/**
+ * Text fields whose values still have a fixed form, checked like a type: the github plugin's logins
+ * (sender, organisation, owner, member) and its repository, which it gives as owner/name (the
+ * repository's URL without https://github.com/). A value of another form would address another API
+ * path: `gh api -X DELETE repos/{{github.repo.name}}/collaborators/{{github.user}}` from a user of
+ * `../../hooks/1` would delete a webhook.
+ */
+const NAME_FORMS: ReadonlyMap<string, string> = new Map([
+  ['github.user', 'GITHUB_LOGIN'],
+  ['github.org', 'GITHUB_LOGIN'],
+  ['github.owner', 'GITHUB_LOGIN'],
+  ['github.collaborator.name', 'GITHUB_LOGIN'],
+  ['github.repo.name', 'GITHUB_REPO'],
+]);
+
 let types: Map<string, string> | undefined;
-/** The Falco type of a field whose values have a fixed form (`fd.sip` → IPADDR), else undefined. */
+/**
+ * The Falco type of a field whose values have a fixed form (`fd.sip` → IPADDR), or the form of a
+ * name field (NAME_FORMS), else undefined.
+ */
 export function fieldType(name: string): string | undefined {
-  types ??= new Map(FIELD_TYPES);
+  types ??= new Map([...FIELD_TYPES, ...NAME_FORMS]);
   return types.get(withoutArgument(name));
+}
+
+/** A GitHub login: letters, digits and hyphens, not starting with a hyphen; an app's ends in `[bot]`. */
+const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+
+/** owner/name, where a repository name is letters, digits, `.`, `_` and `-`, but not `.` or `..`. */
+function isGithubRepo(v: string): boolean {
+  const slash = v.indexOf('/');
+  const name = v.slice(slash + 1);
+  return slash > 0 && GITHUB_LOGIN.test(v.slice(0, slash)) && /^[A-Za-z0-9._-]{1,100}$/.test(name) && name !== '.' && name !== '..';
 }
 
 /** `10.0.0.0/8`, `fd00::/8`: an address and a prefix length that fits it. */
@@ -48,6 +76,8 @@ export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) =>
   IPNET: { fits: isIpNet, words: 'an IP network', sample: '192.0.2.0/24' },
   BOOL: { fits: (v) => v === 'true' || v === 'false', words: 'true or false', sample: 'true' },
   DOUBLE: { fits: (v) => /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v), words: 'a number', sample: '0.5' },
+  GITHUB_LOGIN: { fits: (v) => GITHUB_LOGIN.test(v), words: 'a GitHub login', sample: 'octo-cat' },
+  GITHUB_REPO: { fits: isGithubRepo, words: 'a GitHub repository as owner/name', sample: 'octo-org/hello.world' },
 };
 
 /**
