@@ -173,20 +173,23 @@ describe('inputs and outputs', () => {
   it('a value that a command would take for an option, or that does not fit its type, is left out of it, in JSON and Markdown', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fr-e2e-'));
     const file = join(dir, 'alert.json');
-    const fields = { 'proc.name': 'bash', 'k8s.ns.name': 'shop', 'k8s.pod.name': '--all', 'container.id': 'a1b2c3d4e5f6' };
+    const fields = { 'proc.name': 'bash', 'k8s.ns.name': 'shop', 'k8s.pod.name': '--all', 'container.id': '--help' };
     writeFileSync(file, JSON.stringify({ rule: 'Terminal shell in container', priority: 'Notice', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output: 'shell', output_fields: fields }));
     const json = run([file, '--format', 'json']);
     expect(json.code).toBe(0);
-    type Step = { command: string; missing: string[]; withheld: { name: string; value: string }[] };
+    type Step = { command: string; missing: string[]; withheld: { name: string; value: string; reason: string }[] };
     const entry = (JSON.parse(json.stdout) as { groups: { match: { entry: { investigate: Step[]; remediate: Step[] } } }[] }).groups[0]?.match.entry;
+    // container.id may be any text, but not an option where crictl reads one.
+    const exec = entry?.investigate.find((s) => s.command.startsWith('crictl exec'));
+    expect(exec).toMatchObject({ command: 'crictl exec <container.id> ps -ef', missing: [], withheld: [{ name: 'container.id', value: '--help', reason: 'option' }] });
+    // A pod name is a DNS name: --all is none, wherever it stands (glued into a selector too).
     const del = entry?.remediate.find((s) => s.command.startsWith('kubectl delete pod'));
-    expect(del).toMatchObject({ command: 'kubectl delete pod -n shop <k8s.pod.name>', missing: [], withheld: [{ name: 'k8s.pod.name', value: '--all' }] });
-    // Glued into a longer word, the same value is no option, and is filled in.
-    expect(entry?.investigate[0]).toMatchObject({ withheld: [] });
-    expect(entry?.investigate[0]?.command).toContain("involvedObject.name='--all'");
+    expect(del).toMatchObject({ command: 'kubectl delete pod -n shop <k8s.pod.name>', missing: [], withheld: [{ name: 'k8s.pod.name', value: '--all', reason: 'type' }] });
+    expect(entry?.investigate[0]?.command).toContain('involvedObject.name=<k8s.pod.name>');
     const md = run([file]);
     expect(md.stdout).toContain('   kubectl delete pod -n shop <k8s.pod.name>\n');
-    expect(md.stdout).toContain("`<k8s.pod.name>` is not filled in: the alert's value, `--all`, starts with `-`, and the command would take it for an option.");
+    expect(md.stdout).toContain("`<k8s.pod.name>` is not filled in: the alert's value, `--all`, is not a Kubernetes pod name, which `k8s.pod.name` always is.");
+    expect(md.stdout).toContain("`<container.id>` is not filled in: the alert's value, `--help`, starts with `-`, and the command would take it for an option.");
     expect(md.stdout).not.toMatch(/^ *kubectl delete pod .*--all/m);
     // An IP address field that holds a network: the iptables step is left without it.
     writeFileSync(file, JSON.stringify({ rule: 'Outbound Connection to C2 Servers', priority: 'Warning', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output: 'c2', output_fields: { 'fd.sip': '0.0.0.0/0', 'proc.name': 'curl' } }));
@@ -310,7 +313,12 @@ describe('--redact', () => {
       rule: 'Terminal shell in container',
       priority: 'Notice',
       output: 'export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE',
-      output_fields: { 'proc.cmdline': 'mysql -pS3cretPass --password=hunter22 -h db', 'k8s.ns.name': 'prod', 'k8s.pod.name': 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' },
+      output_fields: {
+        'proc.cmdline': 'mysql -pS3cretPass --password=hunter22 -h db',
+        'k8s.ns.name': 'prod',
+        'k8s.pod.name': 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+        'container.id': 'ghp_0123456789abcdefghijklmnopqrstuvwxyz',
+      },
     });
     for (const format of ['json', 'markdown', 'terminal', 'ndjson']) {
       const r = run(['--format', format, '--redact', '-'], alert);
@@ -318,9 +326,12 @@ describe('--redact', () => {
       for (const secret of ['IOSFODNN7EXAMPLE', 'S3cretPass', 'hunter22', 'abcdefghijklmnop']) expect(r.stdout, `${format} ${secret}`).not.toContain(secret);
       expect(r.stdout, format).toContain(format === 'markdown' ? 'AKIA…\\[redacted\\]' : 'AKIA…[redacted]');
     }
-    const json = JSON.parse(run(['--format', 'json', '--redact', '-'], alert).stdout) as { groups: { match: { entry: { remediate: { command: string }[] } } }[] };
-    // Filled commands carry the masked value too, quoted like any other value.
-    expect(json.groups[0]?.match.entry.remediate[0]?.command).toContain("'ghp_…[redacted]'");
+    type Step = { command: string; withheld: { name: string; value: string; reason: string }[] };
+    const json = JSON.parse(run(['--format', 'json', '--redact', '-'], alert).stdout) as { groups: { match: { entry: { investigate: Step[]; remediate: Step[] } } }[] };
+    const entry = json.groups[0]?.match.entry;
+    // Filled commands carry the masked value too, quoted like any other value, and so does a value left out.
+    expect(entry?.investigate.find((s) => s.command.startsWith('crictl exec'))?.command).toBe("crictl exec 'ghp_…[redacted]' ps -ef");
+    expect(entry?.remediate[0]).toMatchObject({ command: 'kubectl delete pod -n prod <k8s.pod.name>', withheld: [{ name: 'k8s.pod.name', value: 'ghp_…[redacted]', reason: 'type' }] });
     expect(run(['--format', 'json', '-'], alert).stdout).toContain('hunter22');
   });
 });

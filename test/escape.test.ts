@@ -42,21 +42,21 @@ describe('shell quoting', () => {
 
 describe('templates', () => {
   it('fills fields once, quotes them, and shows missing ones as placeholders', () => {
-    const values: Record<string, string> = { 'k8s.ns.name': 'prod ns', 'proc.name': '{{k8s.ns.name}}' };
-    const r = fillTemplate('kubectl get pods -n {{k8s.ns.name}} {{k8s.pod.name}} # {{proc.name}}', (n) => values[n]);
-    expect(r.text).toBe("kubectl get pods -n 'prod ns' <k8s.pod.name> # '{{k8s.ns.name}}'");
+    const values: Record<string, string> = { 'ka.target.name': 'prod ns', 'proc.name': '{{ka.target.name}}' };
+    const r = fillTemplate('kubectl get roles -n shop {{ka.target.name}} {{k8s.pod.name}} # {{proc.name}}', (n) => values[n]);
+    expect(r.text).toBe("kubectl get roles -n shop 'prod ns' <k8s.pod.name> # '{{ka.target.name}}'");
     expect(r.missing).toEqual(['k8s.pod.name']);
     expect(templateVars('a {{x.y}} {{ z }} {{x.y}} {{proc.aname[2]}}')).toEqual(['x.y', 'z', 'proc.aname[2]']);
   });
   it('leaves out a value that starts with - where the command would take it for an option', () => {
-    const values: Record<string, string> = { 'k8s.ns.name': 'prod', 'k8s.pod.name': '--all', 'proc.pid': '-1' };
+    const values: Record<string, string> = { 'k8s.ns.name': 'prod', 'ka.target.name': '--all', 'proc.pid': '-1' };
     const look = (n: string): string | undefined => values[n];
-    const del = fillTemplate('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}', look);
-    expect(del.text).toBe('kubectl delete pod -n prod <k8s.pod.name>');
-    expect(del.withheld).toEqual([{ name: 'k8s.pod.name', value: '--all', reason: 'option' }]);
+    const del = fillTemplate('kubectl delete role -n {{k8s.ns.name}} {{ka.target.name}}', look);
+    expect(del.text).toBe('kubectl delete role -n prod <ka.target.name>');
+    expect(del.withheld).toEqual([{ name: 'ka.target.name', value: '--all', reason: 'option' }]);
     expect(del.missing).toEqual([]);
     // An option's value is left out too: `-n --all` is an option to some commands.
-    expect(fillTemplate('kubectl get pods -n {{k8s.pod.name}}', look).text).toBe('kubectl get pods -n <k8s.pod.name>');
+    expect(fillTemplate('kubectl get roles -n {{ka.target.name}}', look).text).toBe('kubectl get roles -n <ka.target.name>');
     // `kill -9 -1` would signal every process the user may signal.
     expect(fillTemplate('kill -9 {{proc.pid}}', look).withheld).toEqual([{ name: 'proc.pid', value: '-1', reason: 'option' }]);
     // After a pipe, `;`, `&&` or `$(` a new command's options begin.
@@ -71,10 +71,10 @@ describe('templates', () => {
     expect(fillTemplate('c={{proc.pid}}; kill "$c"', look).text).toBe('c=<proc.pid>; kill "$c"');
   });
   it('fills a value that starts with - where it cannot be an option', () => {
-    const values: Record<string, string> = { 'k8s.pod.name': '--all', 'proc.name': '-bash', 'container.id': 'a1-b2' };
+    const values: Record<string, string> = { 'ka.target.name': '--all', 'proc.name': '-bash', 'container.id': 'a1-b2' };
     const look = (n: string): string | undefined => values[n];
     // Glued to text before it, the value is part of a longer word.
-    expect(fillTemplate('kubectl get events --field-selector involvedObject.name={{k8s.pod.name}}', look).text).toBe("kubectl get events --field-selector involvedObject.name='--all'");
+    expect(fillTemplate('kubectl get events --field-selector involvedObject.name={{ka.target.name}}', look).text).toBe("kubectl get events --field-selector involvedObject.name='--all'");
     expect(fillTemplate('ls /proc/{{proc.name}}/', look).withheld).toEqual([]);
     // After `--` in the same command, every word is an operand.
     const after = fillTemplate('pgrep -a -x -- {{proc.name}}', look);
@@ -98,6 +98,20 @@ describe('templates', () => {
     expect(fillTemplate('getent passwd {{user.loginuid}}', look).text).toBe('getent passwd 1001');
     // Text fields have no form to check.
     expect(fillTemplate('pgrep -x {{proc.name|ere}}', look).text).toBe('pgrep -x 1-65535');
+  });
+  it('checks Kubernetes namespaces and pod names like a type, so no wildcard or list takes their place', () => {
+    const restore = (ns: string) => fillTemplate('velero restore create --from-backup "$BACKUP" --include-namespaces {{ka.target.namespace}}', (n) => (n === 'ka.target.namespace' ? ns : undefined));
+    expect(restore('shop-prod').text).toBe('velero restore create --from-backup "$BACKUP" --include-namespaces shop-prod');
+    // velero reads `*` as every namespace and a comma as another one; no namespace name holds either.
+    for (const ns of ['*', 'shop,kube-system', 'Shop', 'shop.prod', '-shop', 'a'.repeat(64)]) {
+      expect(restore(ns).withheld, ns).toEqual([{ name: 'ka.target.namespace', value: ns, reason: 'type' }]);
+    }
+    const pod = (name: string) => fillTemplate('kubectl delete pod -n shop {{k8s.pod.name}}', (n) => (n === 'k8s.pod.name' ? name : undefined));
+    expect(pod('web-7d9f8b6c5-x2kqp').withheld).toEqual([]);
+    expect(pod('web.v2-0').withheld).toEqual([]);
+    for (const name of ['web x', 'web,db', 'Web', 'web.', '.web', 'web..db', 'a'.repeat(254)]) {
+      expect(pod(name).withheld, name).toEqual([{ name: 'k8s.pod.name', value: name, reason: 'type' }]);
+    }
   });
   it("checks the github plugin's logins and owner/name like a type, so no value addresses another API path", () => {
     const remove = 'gh api -X DELETE repos/{{github.repo.name}}/collaborators/{{github.user}}';

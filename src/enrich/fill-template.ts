@@ -19,13 +19,19 @@ export function ereEscape(value: string): string {
 }
 
 /**
- * Text fields whose values still have a fixed form, checked like a type: the github plugin's logins
- * (sender, organisation, owner, member) and its repository, which it gives as owner/name (the
- * repository's URL without https://github.com/). A value of another form would address another API
- * path: `gh api -X DELETE repos/{{github.repo.name}}/collaborators/{{github.user}}` from a user of
- * `../../hooks/1` would delete a webhook.
+ * Text fields whose values still have a fixed form, checked like a type: Kubernetes namespaces (DNS
+ * labels) and pod names (DNS subdomains), which no `*`, `,` or blank can be part of (`velero restore
+ * create --include-namespaces {{ka.target.namespace}}` from a namespace of `*` would restore every
+ * namespace); the github plugin's logins (sender, organisation, owner, member) and its repository,
+ * which it gives as owner/name (the repository's URL without https://github.com/). A value of another
+ * form would address another API path: `gh api -X DELETE
+ * repos/{{github.repo.name}}/collaborators/{{github.user}}` from a user of `../../hooks/1` would
+ * delete a webhook.
  */
 const NAME_FORMS: ReadonlyMap<string, string> = new Map([
+  ['k8s.ns.name', 'K8S_NAMESPACE'],
+  ['ka.target.namespace', 'K8S_NAMESPACE'],
+  ['k8s.pod.name', 'K8S_POD'],
   ['github.user', 'GITHUB_LOGIN'],
   ['github.org', 'GITHUB_LOGIN'],
   ['github.owner', 'GITHUB_LOGIN'],
@@ -41,6 +47,14 @@ let types: Map<string, string> | undefined;
 export function fieldType(name: string): string | undefined {
   types ??= new Map([...FIELD_TYPES, ...NAME_FORMS]);
   return types.get(withoutArgument(name));
+}
+
+/** A DNS label as Kubernetes names a namespace: lower-case letters, digits and inner hyphens, 63 at most. */
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A DNS subdomain as Kubernetes names a pod: DNS labels joined by dots, 253 characters at most. */
+function isDnsSubdomain(v: string): boolean {
+  return v.length <= 253 && v.split('.').every((label) => /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(label));
 }
 
 /** A GitHub login: letters, digits and hyphens, not starting with a hyphen; an app's ends in `[bot]`. */
@@ -76,6 +90,8 @@ export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) =>
   IPNET: { fits: isIpNet, words: 'an IP network', sample: '192.0.2.0/24' },
   BOOL: { fits: (v) => v === 'true' || v === 'false', words: 'true or false', sample: 'true' },
   DOUBLE: { fits: (v) => /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v), words: 'a number', sample: '0.5' },
+  K8S_NAMESPACE: { fits: (v) => DNS_LABEL.test(v), words: 'a Kubernetes namespace name', sample: 'shop-prod' },
+  K8S_POD: { fits: isDnsSubdomain, words: 'a Kubernetes pod name', sample: 'web-7d9f8b6c5-x2kqp' },
   GITHUB_LOGIN: { fits: (v) => GITHUB_LOGIN.test(v), words: 'a GitHub login', sample: 'octo-cat' },
   GITHUB_REPO: { fits: isGithubRepo, words: 'a GitHub repository as owner/name', sample: 'octo-org/hello.world' },
 };
