@@ -118,6 +118,7 @@ describe('templates', () => {
     const fill = (values: Record<string, string>) => fillTemplate(remove, (n) => values[n]);
     expect(fill({ 'github.repo.name': 'octo-org/hello.world', 'github.user': 'mona-lisa' }).text).toBe('gh api -X DELETE repos/octo-org/hello.world/collaborators/mona-lisa');
     expect(fill({ 'github.repo.name': 'octo-org/site', 'github.user': 'dependabot[bot]' }).withheld).toEqual([]);
+    expect(fill({ 'github.repo.name': 'octo-corp/site', 'github.user': 'mona_octo-corp' }).withheld).toEqual([]);
     // A user of ../../hooks/1 would delete a webhook; a query or a fragment would cut the path short.
     for (const user of ['../../hooks/1', 'mona?x=1', 'mona#', 'mona lisa', 'mona/..', '-mona', '%2e%2e']) {
       const r = fill({ 'github.repo.name': 'octo-org/site', 'github.user': user });

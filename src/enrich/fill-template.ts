@@ -57,8 +57,11 @@ function isDnsSubdomain(v: string): boolean {
   return v.length <= 253 && v.split('.').every((label) => /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(label));
 }
 
-/** A GitHub login: letters, digits and hyphens, not starting with a hyphen; an app's ends in `[bot]`. */
-const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+/**
+ * A GitHub login: letters, digits and hyphens, not starting with a hyphen (39 at most on github.com;
+ * longer and with `_` for Enterprise Managed Users, as `mona_octo-corp`); an app's ends in `[bot]`.
+ */
+const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}(?:\[bot\])?$/;
 
 /** owner/name, where a repository name is letters, digits, `.`, `_` and `-`, but not `.` or `..`. */
 function isGithubRepo(v: string): boolean {
