@@ -157,6 +157,11 @@ describe('templates', () => {
     expect(fillTemplate('kubectl get pod -n {{fd.name}}', (n) => (n === 'fd.name' ? 'a b' : undefined)).text).toBe("kubectl get pod -n 'a b'");
     expect(fillTemplate('kubectl exec -n shop web -- cat {{fd.name}}', look).text).toBe("kubectl exec -n shop web -- cat '/tmp/a b,c'");
     expect(fillTemplate('ps -u {{user.name}}', (n) => (n === 'user.name' ? 'alice' : undefined)).text).toBe('ps -u alice');
+    // The program of a branch: after then, else or do, and after a case pattern.
+    const branch = 'n={{proc.name}}; case "$n" in sshd|sshd-session) echo no >&2 ;; *) pkill -KILL -u {{user.name}} -x sshd ;; esac';
+    expect(fillTemplate(branch, look).text).toBe(`n='a,b c'; case "$n" in sshd|sshd-session) echo no >&2 ;; *) pkill -KILL -u <user.name> -x sshd ;; esac`);
+    expect(fillTemplate('if true; then ps -o pid -u {{user.name}}; else kubectl get {{ka.target.resource}}; fi', look).withheld.map((w) => w.name)).toEqual(['user.name', 'ka.target.resource']);
+    expect(fillTemplate('for i in 1; do pkill -u {{user.name}} x; done', look).withheld).toHaveLength(1);
   });
   it('never lets a value add an item to a list that ps, kubectl or the AWS CLI reads', () => {
     // Shell functions stand in for ps, pkill, kubectl and aws and print the arguments they get; a value

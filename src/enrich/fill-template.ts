@@ -136,9 +136,22 @@ export function commandStart(template: string, at: number): number {
   return i;
 }
 
-/** The program a simple command runs: its first word that is not a variable assignment. */
+/** Reserved words that may start a simple command's text without being its program. */
+const SHELL_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
+
+/**
+ * The program a simple command runs: its first word that is not a variable assignment, a reserved word
+ * (`then pkill ...`, `do kill ...`) or a case pattern (`case "$u" in root) ...`, `*) pkill ...`).
+ */
 export function commandProgram(command: string): string {
-  return command.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
+  const words = command.trim().split(/\s+/);
+  let i = words[0] === 'case' ? 3 : 0;
+  for (; i < words.length; i++) {
+    const w = words[i] as string;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || SHELL_KEYWORDS.has(w) || /^[^()]*\)$/.test(w)) continue;
+    return w;
+  }
+  return '';
 }
 
 /** Where the shell word that holds offset `at` of a template starts. */
