@@ -182,12 +182,8 @@ export function lintEntry(entry: KbEntryData & { file: string }, lineOf: LineOf)
       if (!isKnownField(c.field)) add(['benign', i, 'when', j, 'field'], `benign[${i}]: "${c.field}" is not a known field`);
       const needsValue = c.op !== 'exists' && c.op !== 'missing';
       if (needsValue && c.value === undefined) add(['benign', i, 'when', j], `benign[${i}]: operator ${c.op} needs a value`);
-      if (c.op === 'regex' && typeof c.value === 'string') {
-        try {
-          new RegExp(c.value);
-        } catch {
-          add(['benign', i, 'when', j, 'value'], `benign[${i}]: invalid regular expression ${JSON.stringify(c.value)}`);
-        }
+      if (c.op === 'regex' && typeof c.value === 'string' && !isRegExp(c.value)) {
+        add(['benign', i, 'when', j, 'value'], `benign[${i}]: invalid regular expression ${JSON.stringify(c.value)}`);
       }
       if (c.op === 'in' && !Array.isArray(c.value)) add(['benign', i, 'when', j, 'value'], `benign[${i}]: operator in needs a list`);
     });
