@@ -2,7 +2,7 @@
 import type { Alert } from '../alert/alert.js';
 import { lookupValue } from '../alert/field-values.js';
 import { UsageError } from '../errors.js';
-import { BACKTRACKING_WARNING, linearRegExp, runsInLinearTime } from '../enrich/linear-regex.js';
+import { BACKTRACKING_WARNING, linearRegExp } from '../enrich/linear-regex.js';
 
 /** The --where operators, in the order the help and the error messages list them. */
 export const WHERE_OPERATORS = ['=', '!=', '~=', '^=', '$=', '*='] as const;
@@ -61,15 +61,28 @@ export function parseWhere(text: string): WhereCondition {
   if (op === '=' && value.startsWith('=')) throw new UsageError(`${flag}: expected one "=" (FIELD=VALUE), found "=="`);
   if (op === '=' && value.startsWith('~')) throw new UsageError(`${flag}: expected "~=" for a regular expression (FIELD~=REGEX), found "=~"`);
   if (value === '') throw new UsageError(`${flag}: expected a value after "${op}", found nothing`);
-  const test = tester(flag, field, op, value);
+  const pattern = op === '~=' ? wherePattern(flag, value) : undefined;
+  const test = tester(field, op, value, pattern);
   const label = `${field} ${VERB[op]} ${op === '~=' ? `/${value}/` : JSON.stringify(value)}`;
-  if (op !== '~=' || runsInLinearTime(value)) return { field, op, value, label, test };
+  // A pattern the linear-time engine cannot run comes back without its `l` flag.
+  if (pattern === undefined || pattern.flags.includes('l')) return { field, op, value, label, test };
   const warning = `${flag}: the pattern ${BACKTRACKING_WARNING}`;
   return { field, op, value, label, warning, test };
 }
 
-/** Builds the per-alert test; every branch rejects a missing value first (see parseWhere). */
-function tester(flag: string, field: string, op: WhereOperator, want: string): (alert: Alert) => boolean {
+/** A `~=` value compiled for the linear-time engine where it can run it; a usage error when it is no regular expression. */
+function wherePattern(flag: string, want: string): RegExp {
+  try {
+    return linearRegExp(want);
+  } catch (err) {
+    // V8 says "Invalid regular expression: /(/: Unterminated group": keep only the reason.
+    const reason = (err as Error).message.replace(/^[\s\S]*: /, '');
+    throw new UsageError(`${flag}: expected a JavaScript regular expression after "~=", found ${JSON.stringify(want)} (${reason})`);
+  }
+}
+
+/** Builds the per-alert test; every branch rejects a missing value first (see parseWhere). `pattern` is the compiled `~=` value. */
+function tester(field: string, op: WhereOperator, want: string, pattern: RegExp | undefined): (alert: Alert) => boolean {
   switch (op) {
     case '=':
       return (a) => lookupValue(a, field) === want;
@@ -79,14 +92,8 @@ function tester(flag: string, field: string, op: WhereOperator, want: string): (
         return v !== undefined && v !== want;
       };
     case '~=': {
-      let re: RegExp;
-      try {
-        re = linearRegExp(want);
-      } catch (err) {
-        // V8 says "Invalid regular expression: /(/: Unterminated group": keep only the reason.
-        const reason = (err as Error).message.replace(/^[\s\S]*: /, '');
-        throw new UsageError(`${flag}: expected a JavaScript regular expression after "~=", found ${JSON.stringify(want)} (${reason})`);
-      }
+      const re = pattern;
+      if (re === undefined) throw new Error('a ~= condition needs its compiled pattern');
       return (a) => {
         const v = lookupValue(a, field);
         return v !== undefined && re.test(v);
