@@ -177,7 +177,8 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
   if (!/[,\s]/.test(value)) return false;
-  const command = template.slice(commandStart(template, at), at);
+  const from = commandStart(template, at);
+  const command = template.slice(from, at);
   const program = commandProgram(command);
   if (program === 'kubectl') return value.includes(',') && !/(^|\s)--(\s|$)/.test(command);
   const start = wordStart(template, at);
@@ -186,7 +187,7 @@ export function addsListItems(template: string, at: number, value: string): bool
   if (!LIST_PROGRAMS.has(program)) return false;
   const glued = /^(--[A-Za-z]+)=/.exec(template.slice(start, at));
   if (glued) return LIST_OPTIONS.has(glued[1] as string);
-  const previous = template.slice(commandStart(template, at), start).trim().split(/\s+/).pop() ?? '';
+  const previous = template.slice(from, start).trim().split(/\s+/).pop() ?? '';
   return LIST_OPTIONS.has(previous);
 }
 
