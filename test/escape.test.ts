@@ -162,6 +162,13 @@ describe('templates', () => {
     expect(fillTemplate(branch, look).text).toBe(`n='a,b c'; case "$n" in sshd|sshd-session) echo no >&2 ;; *) pkill -KILL -u <user.name> -x sshd ;; esac`);
     expect(fillTemplate('if true; then ps -o pid -u {{user.name}}; else kubectl get {{ka.target.resource}}; fi', look).withheld.map((w) => w.name)).toEqual(['user.name', 'ka.target.resource']);
     expect(fillTemplate('for i in 1; do pkill -u {{user.name}} x; done', look).withheld).toHaveLength(1);
+    // Through a shell variable: checked where the variable is expanded, not where it is set.
+    const viaVariable = fillTemplate('u={{user.name}}; id "$u"; pkill -KILL -u "$u" -x sshd', look);
+    expect(viaVariable.text).toBe('u=<user.name>; id "$u"; pkill -KILL -u "$u" -x sshd');
+    expect(viaVariable.withheld).toEqual([{ name: 'user.name', value: 'root,alice', reason: 'list' }]);
+    expect(fillTemplate('r={{ka.target.resource}}; kubectl get "${r}" -A', look).withheld).toHaveLength(1);
+    expect(fillTemplate('u={{user.name}}; pgrep -a -u root -x "$u"; ps -o pid -u "$uid"', look).text).toBe('u=root,alice; pgrep -a -u root -x "$u"; ps -o pid -u "$uid"');
+    expect(fillTemplate('u={{user.name}}; echo "$u"', look).text).toBe('u=root,alice; echo "$u"');
   });
   it('never lets a value add an item to a list that ps, kubectl or the AWS CLI reads', () => {
     // Shell functions stand in for ps, pkill, kubectl and aws and print the arguments they get; a value
@@ -174,6 +181,9 @@ describe('templates', () => {
       ['kubectl get {{a}} -A', /,/],
       ['kubectl get pods --field-selector spec.nodeName={{a}}', /,/],
       ['aws ec2 describe-instances --filters Name=reservation-id,Values={{a}}', /,/],
+      ['u={{a}}; pkill -KILL -u "$u" -x sshd', /[,\s]+/],
+      ['r={{a}}; kubectl get "${r}" -A', /,/],
+      ['r={{a}}; aws ec2 describe-instances --filters "Name=reservation-id,Values=$r"', /,/],
     );
     const value = fc.oneof(fc.constantFrom('alice', 'a,b', 'a b', ',', ' ', 'a\tb', 'pods,secrets', 'x,y!=z'), fc.string({ maxLength: 6 }));
     fc.assert(
@@ -186,7 +196,8 @@ describe('templates', () => {
         }
         const items = (args: string[]): number => args.reduce((n, arg) => n + arg.split(separator).length, 0);
         // The template's own words (without the program's name), with the value as one item.
-        const written = items(t.replace('{{a}}', 'VALUE').split(' ').slice(1));
+        const command = t.replace(/^\w+=\{\{a\}\}; /, '').replace(/\{\{a\}\}|"\$\{?\w+\}?"|\$\w+(?=")/, 'VALUE');
+        const written = items(command.replaceAll('"', '').split(' ').slice(1));
         expect(items(res.stdout.split('\0').slice(0, -1)), `${filled.text} passed ${JSON.stringify(res.stdout)}`).toBe(written);
       }),
       { numRuns: 300 },

@@ -161,6 +161,9 @@ function wordStart(template: string, at: number): number {
   return start;
 }
 
+/** A shell word that assigns a variable, up to the value put after it (`c=` in `c={{container.id}}`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=$/;
+
 /** Options of ps, pgrep and pkill whose value is a list (of users, groups, process ids, sessions, terminals or names). */
 const LIST_OPTIONS = new Set(['-u', '-U', '-g', '-G', '-p', '-P', '-s', '-t', '-C', '--user', '--User', '--group', '--Group', '--pid', '--ppid', '--sid', '--tty', '--euid', '--uid', '--pgroup', '--parent', '--session', '--terminal']);
 const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
@@ -174,9 +177,21 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
  * `ps -u root,{{user.name}}`) a comma or a blank starts another user, process id or name. No
  * Kubernetes name, Linux user name or process id holds one, so such a value is an attempt to widen
  * the command; an IAM user name may hold a comma, but the shorthand would split it all the same.
+ * A value assigned to a shell variable (`u={{user.name}}; ... pkill -u "$u"`) is checked where the
+ * template expands the variable (`$u`, `${u}`), later in the same template.
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
   if (!/[,\s]/.test(value)) return false;
+  const variable = ASSIGNMENT.exec(template.slice(wordStart(template, at), at))?.[1];
+  if (variable === undefined) return readsList(template, at, value);
+  for (const use of template.slice(at).matchAll(new RegExp(`\\$(?:${variable}(?![A-Za-z0-9_])|\\{${variable}\\})`, 'g'))) {
+    if (readsList(template, at + use.index, value)) return true;
+  }
+  return false;
+}
+
+/** addsListItems for a value (one with a comma or a blank) at `at` itself. */
+function readsList(template: string, at: number, value: string): boolean {
   const from = commandStart(template, at);
   const command = template.slice(from, at);
   const program = commandProgram(command);
@@ -201,7 +216,7 @@ export function addsListItems(template: string, at: number, value: string): bool
 export function optionPosition(template: string, at: number): boolean {
   // The text of the shell word before the value (back to a space or a command break).
   const word = template.slice(wordStart(template, at), at);
-  if (/^[A-Za-z_][A-Za-z0-9_]*=$/.test(word)) return true;
+  if (ASSIGNMENT.test(word)) return true;
   // Only variable expansions before the value (`"$r"{{fd.name}}`, r empty on the host): it may still begin the argument.
   if (word !== '' && !/^(?:"\$\{?[A-Za-z_]\w*\}?"|\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
   return !/(^|\s)--(\s|$)/.test(template.slice(commandStart(template, at), at));
