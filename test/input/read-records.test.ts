@@ -1,6 +1,7 @@
 // Reading sources: files, directories, stdin, gzip by magic bytes, open errors, progress, follow and abort.
 
-import { inputError } from '../../src/input/sources.js';
+import { CHUNK_BYTES, fileChunks, inputError } from '../../src/input/sources.js';
+import type { FileHandle } from 'node:fs/promises';
 import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,60 @@ describe('files', () => {
     const file = join(dir, 'large.jsonl');
     await writeFile(file, `${lines.join('\n')}\n`);
     expect(await readAll([file])).toEqual(lines.map((l, i) => json(i + 1, l, file)));
+  });
+});
+
+describe('fileChunks', () => {
+  /** A stand-in FileHandle over `data` that records the positions it was asked to read (null: a pipe's next bytes). */
+  function handle(data: Buffer, failAt?: number): { fh: FileHandle; asked: (number | null)[] } {
+    const asked: (number | null)[] = [];
+    let cursor = 0;
+    const read = async (buf: Buffer, off: number, len: number, pos: number | null): Promise<{ bytesRead: number; buffer: Buffer }> => {
+      asked.push(pos);
+      if (pos === failAt) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      const start = pos ?? cursor;
+      const bytesRead = data.copy(buf, off, start, Math.min(data.length, start + len));
+      cursor = start + bytesRead;
+      return { bytesRead, buffer: buf };
+    };
+    return { fh: { read } as unknown as FileHandle, asked };
+  }
+  const data = Buffer.alloc(CHUNK_BYTES * 2 + 10, 'x');
+
+  test("a regular file's next chunk is being read while the caller holds this one; a pipe is read when asked", async () => {
+    const file = handle(data);
+    const chunks = fileChunks(file.fh, 'f', true);
+    expect((await chunks.next()).value).toHaveLength(CHUNK_BYTES);
+    expect(file.asked).toEqual([0, CHUNK_BYTES]);
+    const rest: number[] = [];
+    for await (const c of chunks) rest.push(c.length);
+    expect(rest).toEqual([CHUNK_BYTES, 10]);
+    expect(file.asked).toEqual([0, CHUNK_BYTES, 2 * CHUNK_BYTES, 2 * CHUNK_BYTES + 10]);
+    const pipe = handle(data);
+    const piped = fileChunks(pipe.fh, 'p', false);
+    expect((await piped.next()).value).toHaveLength(CHUNK_BYTES);
+    expect(pipe.asked).toEqual([null]);
+    const lengths: number[] = [];
+    for await (const c of piped) lengths.push(c.length);
+    expect(lengths).toEqual([CHUNK_BYTES, 10]);
+  });
+
+  test('a failed read ahead is an InputError for a caller that goes on, and nothing for one that stopped', async () => {
+    await expect(async () => {
+      for await (const _ of fileChunks(handle(data, CHUNK_BYTES).fh, 'f', true));
+    }).rejects.toThrow(new InputError('f: cannot read (EIO)'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const chunks = fileChunks(handle(data, CHUNK_BYTES).fh, 'f', true);
+      await chunks.next();
+      await chunks.return(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
 
