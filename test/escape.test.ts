@@ -195,7 +195,8 @@ describe('templates', () => {
           return;
         }
         const items = (args: string[]): number => args.reduce((n, arg) => n + arg.split(separator).length, 0);
-        // The template's own words (without the program's name), with the value as one item.
+        // The template's own words (without the program's name), with the value as one item: after a
+        // `u={{a}}; ` assignment, the command that expands the variable, its expansion standing for the value.
         const command = t.replace(/^\w+=\{\{a\}\}; /, '').replace(/\{\{a\}\}|"\$\{?\w+\}?"|\$\w+(?=")/, 'VALUE');
         const written = items(command.replaceAll('"', '').split(' ').slice(1));
         expect(items(res.stdout.split('\0').slice(0, -1)), `${filled.text} passed ${JSON.stringify(res.stdout)}`).toBe(written);

@@ -1,8 +1,7 @@
 // Reading sources: files, directories, stdin, gzip by magic bytes, open errors, progress, follow and abort.
 
 import { CHUNK_BYTES, fileChunks, inputError } from '../../src/input/sources.js';
-import type { FileHandle } from 'node:fs/promises';
-import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
