@@ -22,7 +22,11 @@ export type LineOf = (path: readonly (string | number)[]) => number;
 export interface LoadedCatalogue {
   readonly entries: readonly KbEntry[];
   readonly problems: readonly Problem[];
-  /** What is allowed but worth a look: patterns that run on the backtracking engine (backtrackingPatterns). */
+  /**
+   * What is allowed but worth a look: patterns that run on the backtracking engine (backtrackingPatterns).
+   * Worked out when read (only `kb validate` reads it), so that the build and --kb loads do not compile
+   * every pattern once more.
+   */
   readonly warnings: readonly Problem[];
 }
 
@@ -87,12 +91,12 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-/** Parses and validates one KB file's text; `file` is used in problems only. */
+/** Parses and validates one KB file's text; `file` is used in problems only. `warnings` is worked out when read. */
 export function parseKbFile(
   source: string,
   file: string,
   origin: string,
-): { entry?: KbEntry; problems: Problem[]; warnings: Problem[] } {
+): { entry?: KbEntry; problems: Problem[]; readonly warnings: Problem[] } {
   const counter = new LineCounter();
   const doc = parseDocument(source, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
@@ -121,7 +125,13 @@ export function parseKbFile(
   }
   const entry: KbEntry = { ...parsed.data, file, origin };
   problems.push(...lintEntry(entry, lineOf));
-  return { entry, problems, warnings: backtrackingPatterns(entry, lineOf) };
+  return {
+    entry,
+    problems,
+    get warnings() {
+      return backtrackingPatterns(entry, lineOf);
+    },
+  };
 }
 
 /**
@@ -132,16 +142,22 @@ export function loadCatalogue(dir: string, origin: string, shownAs: string = dir
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${shownAs}: not a directory`);
   const entries: KbEntry[] = [];
   const problems: Problem[] = [];
-  const warnings: Problem[] = [];
+  const parsed: { readonly warnings: Problem[] }[] = [];
   for (const path of listYamlFiles(dir)) {
     const file = join(shownAs, relative(dir, path));
     const result = parseKbFile(readFileSync(path, 'utf8'), file, origin);
     problems.push(...result.problems);
-    warnings.push(...result.warnings);
+    parsed.push(result);
     if (result.entry) entries.push(result.entry);
   }
   problems.push(...duplicateClaims(entries));
-  return { entries, problems, warnings };
+  return {
+    entries,
+    problems,
+    get warnings() {
+      return parsed.flatMap((r) => r.warnings);
+    },
+  };
 }
 
 /** Gate (f): no two entries of one catalogue may claim the same rule name or alias. */
