@@ -169,6 +169,13 @@ describe('templates', () => {
     expect(fillTemplate('r={{ka.target.resource}}; kubectl get "${r}" -A', look).withheld).toHaveLength(1);
     expect(fillTemplate('u={{user.name}}; pgrep -a -u root -x "$u"; ps -o pid -u "$uid"', look).text).toBe('u=root,alice; pgrep -a -u root -x "$u"; ps -o pid -u "$uid"');
     expect(fillTemplate('u={{user.name}}; echo "$u"', look).text).toBe('u=root,alice; echo "$u"');
+    // Through a variable set from that variable, whole or in part.
+    const chained = fillTemplate('a={{user.name}}; b="$a"; pkill -KILL -u "$b" -x sshd', look);
+    expect(chained.text).toBe('a=<user.name>; b="$a"; pkill -KILL -u "$b" -x sshd');
+    expect(chained.withheld).toEqual([{ name: 'user.name', value: 'root,alice', reason: 'list' }]);
+    expect(fillTemplate('a={{user.name}}; b="x-${a}"; ps -o pid -u "$b"', look).withheld).toHaveLength(1);
+    expect(fillTemplate('a={{user.name}}; b="$a"; c=$b; ps -o pid -u "$c"', look).withheld).toHaveLength(1);
+    expect(fillTemplate('a={{user.name}}; b="$a"; echo "$b"; ps -o pid -u "$ab"', look).text).toBe('a=root,alice; b="$a"; echo "$b"; ps -o pid -u "$ab"');
   });
   it('never lets a value add an item to a list that ps, kubectl or the AWS CLI reads', () => {
     // Shell functions stand in for ps, pkill, kubectl and aws and print the arguments they get; a value
@@ -184,6 +191,7 @@ describe('templates', () => {
       ['u={{a}}; pkill -KILL -u "$u" -x sshd', /[,\s]+/],
       ['r={{a}}; kubectl get "${r}" -A', /,/],
       ['r={{a}}; aws ec2 describe-instances --filters "Name=reservation-id,Values=$r"', /,/],
+      ['u={{a}}; v="$u"; pkill -KILL -u "$v" -x sshd', /[,\s]+/],
     );
     const value = fc.oneof(fc.constantFrom('alice', 'a,b', 'a b', ',', ' ', 'a\tb', 'pods,secrets', 'x,y!=z'), fc.string({ maxLength: 6 }));
     fc.assert(
@@ -195,9 +203,10 @@ describe('templates', () => {
           return;
         }
         const items = (args: string[]): number => args.reduce((n, arg) => n + arg.split(separator).length, 0);
-        // The template's own words (without the program's name), with the value as one item: after a
-        // `u={{a}}; ` assignment, the command that expands the variable, its expansion standing for the value.
-        const command = t.replace(/^\w+=\{\{a\}\}; /, '').replace(/\{\{a\}\}|"\$\{?\w+\}?"|\$\w+(?=")/, 'VALUE');
+        // The template's own words (without the program's name), with the value as one item: after
+        // `u={{a}}; ` (and `v="$u"; `) assignments, the command that expands the variable, its expansion
+        // standing for the value.
+        const command = t.replace(/^(?:\w+=(?:\{\{a\}\}|"\$\w+"); )+/, '').replace(/\{\{a\}\}|"\$\{?\w+\}?"|\$\w+(?=")/, 'VALUE');
         const written = items(command.replaceAll('"', '').split(' ').slice(1));
         expect(items(res.stdout.split('\0').slice(0, -1)), `${filled.text} passed ${JSON.stringify(res.stdout)}`).toBe(written);
       }),

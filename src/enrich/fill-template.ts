@@ -178,14 +178,27 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
  * Kubernetes name, Linux user name or process id holds one, so such a value is an attempt to widen
  * the command; an IAM user name may hold a comma, but the shorthand would split it all the same.
  * A value assigned to a shell variable (`u={{user.name}}; ... pkill -u "$u"`) is checked where the
- * template expands the variable (`$u`, `${u}`), later in the same template.
+ * template expands the variable (`$u`, `${u}`), later in the same template, and so on through a variable
+ * set from that one (`v="$u"`, `v="x-$u"`).
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
-  if (!/[,\s]/.test(value)) return false;
-  const variable = ASSIGNMENT.exec(template.slice(wordStart(template, at), at))?.[1];
-  if (variable === undefined) return readsList(template, at, value);
+  return /[,\s]/.test(value) && readsListHereOrLater(template, at, value, 0);
+}
+
+/** The start of a shell word that assigns a variable, the value being all or part of what follows. */
+const ASSIGNING = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+
+/** How many variables deep a value is followed; past that it is taken to reach a list. */
+const MAX_VARIABLE_HOPS = 4;
+
+/** readsList at `at`, and at each later expansion of the variable that `at` is assigned to, if any. */
+function readsListHereOrLater(template: string, at: number, value: string, hops: number): boolean {
+  if (readsList(template, at, value)) return true;
+  const variable = ASSIGNING.exec(template.slice(wordStart(template, at), at))?.[1];
+  if (variable === undefined) return false;
+  if (hops >= MAX_VARIABLE_HOPS) return true;
   for (const use of template.slice(at).matchAll(new RegExp(`\\$(?:${variable}(?![A-Za-z0-9_])|\\{${variable}\\})`, 'g'))) {
-    if (readsList(template, at + use.index, value)) return true;
+    if (readsListHereOrLater(template, at + use.index, value, hops + 1)) return true;
   }
   return false;
 }
