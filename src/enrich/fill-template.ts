@@ -37,6 +37,12 @@ const NAME_FORMS: ReadonlyMap<string, string> = new Map([
   ['github.owner', 'GITHUB_LOGIN'],
   ['github.collaborator.name', 'GITHUB_LOGIN'],
   ['github.repo.name', 'GITHUB_REPO'],
+  ['gcp.projectId', 'GCP_PROJECT'],
+  ['gcp.cloudsql.databaseId', 'GCP_CLOUDSQL_ID'],
+  ['gcp.storage.bucket', 'GCS_BUCKET'],
+  ['gcp.cloudfunctions.function', 'GCP_FUNCTION'],
+  ['gcp.user', 'GCP_PRINCIPAL'],
+  ['gcp.callerIP', 'GCP_CALLER_IP'],
 ]);
 
 let types: Map<string, string> | undefined;
@@ -70,6 +76,32 @@ function isGithubRepo(v: string): boolean {
   return slash > 0 && GITHUB_LOGIN.test(v.slice(0, slash)) && /^[A-Za-z0-9._-]{1,100}$/.test(name) && name !== '.' && name !== '..';
 }
 
+/**
+ * A Google Cloud project id: 6 to 30 lower-case letters, digits and hyphens, starting with a letter and
+ * not ending with a hyphen; a project of a Workspace domain is written `example.com:project-id`.
+ */
+const GCP_PROJECT_ID = /^(?:[a-z0-9](?:[-a-z0-9.]{0,61}[a-z0-9])?:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+
+/** A Cloud SQL instance as the audit log's database_id label names it: `project-id:instance-name`. */
+function isCloudSqlId(v: string): boolean {
+  const colon = v.lastIndexOf(':');
+  return colon > 0 && GCP_PROJECT_ID.test(v.slice(0, colon)) && /^[a-z](?:[-a-z0-9]{0,96}[a-z0-9])?$/.test(v.slice(colon + 1));
+}
+
+/**
+ * A Cloud Storage bucket: lower-case letters, digits, `-`, `_` and `.`, starting and ending with a letter
+ * or a digit, 3 to 63 characters, or up to 222 when dots split it into parts of 63 at most.
+ */
+function isBucket(v: string): boolean {
+  return /^[a-z0-9][-a-z0-9_.]{1,220}[a-z0-9]$/.test(v) && (v.length <= 63 || v.split('.').every((part) => part.length <= 63));
+}
+
+/**
+ * The principal's email in a GCP audit entry: one `@`, a host name after it, and before it no blank,
+ * quote, backslash or control character, which would end the quoted value of a `gcloud logging read` filter.
+ */
+const GCP_PRINCIPAL = /^[^\s"\\@\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[-A-Za-z0-9.]{0,251}[A-Za-z0-9])?$/;
+
 /** `10.0.0.0/8`, `fd00::/8`: an address and a prefix length that fits it. */
 function isIpNet(v: string): boolean {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
@@ -97,6 +129,14 @@ export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) =>
   K8S_POD: { fits: isDnsSubdomain, words: 'a Kubernetes pod name', sample: 'web-7d9f8b6c5-x2kqp' },
   GITHUB_LOGIN: { fits: (v) => GITHUB_LOGIN.test(v), words: 'a GitHub login', sample: 'octo-cat' },
   GITHUB_REPO: { fits: isGithubRepo, words: 'a GitHub repository as owner/name', sample: 'octo-org/hello.world' },
+  GCP_PROJECT: { fits: (v) => GCP_PROJECT_ID.test(v), words: 'a Google Cloud project id', sample: 'shop-prod-4711' },
+  GCP_CLOUDSQL_ID: { fits: isCloudSqlId, words: 'a Cloud SQL instance as project-id:instance', sample: 'shop-prod-4711:orders-db' },
+  GCS_BUCKET: { fits: isBucket, words: 'a Cloud Storage bucket name', sample: 'shop-invoices' },
+  // Cloud Functions: a letter, then up to 62 letters, digits, hyphens or underscores, ending with a letter or digit.
+  GCP_FUNCTION: { fits: (v) => /^[A-Za-z](?:[-A-Za-z0-9_]{0,61}[A-Za-z0-9])?$/.test(v), words: 'a Cloud Functions name', sample: 'resize-images' },
+  GCP_PRINCIPAL: { fits: (v) => GCP_PRINCIPAL.test(v), words: 'an email address', sample: 'deploy@shop-prod-4711.iam.gserviceaccount.com' },
+  // The audit log writes an address, or a word such as `private` or `gce-internal-ip` in its place.
+  GCP_CALLER_IP: { fits: (v) => isIP(v) !== 0 || /^[a-z][-a-z]{0,31}$/.test(v), words: 'an IP address or a word such as private', sample: '192.0.2.10' },
 };
 
 /**
