@@ -176,6 +176,12 @@ export function commandStart(template: string, at: number): number {
   return i;
 }
 
+/** A shell word that assigns a variable, up to the value put after it (`c=` in `c={{container.id}}`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=$/;
+
+/** The start of a shell word that assigns a variable (`v=` in `v="x-$u"`), the value being all or part of what follows. */
+const ASSIGNING = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+
 /** Reserved words that may start a simple command's text without being its program. */
 const SHELL_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
 
@@ -188,7 +194,7 @@ export function commandProgram(command: string): string {
   let i = words[0] === 'case' ? 3 : 0;
   for (; i < words.length; i++) {
     const w = words[i] as string;
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || SHELL_KEYWORDS.has(w) || /^[^()]*\)$/.test(w)) continue;
+    if (ASSIGNING.test(w) || SHELL_KEYWORDS.has(w) || /^[^()]*\)$/.test(w)) continue;
     return w;
   }
   return '';
@@ -201,8 +207,6 @@ function wordStart(template: string, at: number): number {
   return start;
 }
 
-/** A shell word that assigns a variable, up to the value put after it (`c=` in `c={{container.id}}`). */
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=$/;
 
 /** Options of ps, pgrep and pkill whose value is a list (of users, groups, process ids, sessions, terminals or names). */
 const LIST_OPTIONS = new Set(['-u', '-U', '-g', '-G', '-p', '-P', '-s', '-t', '-C', '--user', '--User', '--group', '--Group', '--pid', '--ppid', '--sid', '--tty', '--euid', '--uid', '--pgroup', '--parent', '--session', '--terminal']);
@@ -224,9 +228,6 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
 export function addsListItems(template: string, at: number, value: string): boolean {
   return /[,\s]/.test(value) && readsListHereOrLater(template, at, value, 0);
 }
-
-/** The start of a shell word that assigns a variable, the value being all or part of what follows. */
-const ASSIGNING = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 
 /** How many variables deep a value is followed; past that it is taken to reach a list. */
 const MAX_VARIABLE_HOPS = 4;
