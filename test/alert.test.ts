@@ -160,6 +160,18 @@ describe('times', () => {
     expect(normaliseTime('2026-11-27T25:40:45.250000000Z')).toBeUndefined();
     expect(normaliseTime('2026-11-27T13:40:45.250000000Z')?.timeMs).toBe(base + 1250);
   });
+  it('refuses a day or time of day that does not exist, which Date.parse would roll over', () => {
+    // Date.parse takes 2026-02-30 for March 2, 2026-04-31 for May 1 and 24:00:00 for the next midnight.
+    for (const t of ['2026-02-30T10:00:00.000000000Z', '2026-02-29T10:00:00.000000000Z', '2026-04-31T10:00:00.5Z', '2026-02-28T24:00:00.000000000Z', '2026-04-31T10:00:00+02:00', '2026-03-31T24:00:00-05:00']) {
+      expect(normaliseTime(t), t).toBeUndefined();
+    }
+    expect(normaliseTime('2028-02-29T10:00:00.000000000Z')?.timeMs).toBe(Date.UTC(2028, 1, 29, 10));
+    expect(normaliseTime('2026-04-30T23:59:59.999999999Z')?.timeMs).toBe(Date.UTC(2026, 3, 30, 23, 59, 59, 999));
+    // With an offset, the day is the one written: 23:30 on April 30 at -01:00 is May 1 in UTC.
+    expect(normaliseTime('2026-04-30T23:30:00-01:00')?.time).toBe('2026-05-01T00:30:00.000000000Z');
+    const r = parseJsonText('{"rule":"x","priority":"info","time":"2026-02-30T10:00:00.000000000Z"}');
+    expect(validateAlert((r as { value: unknown }).value, 'f.json', 3)).toMatchObject({ file: 'f.json', line: 3, reason: 'time: expected an RFC 3339 time, got "2026-02-30T10:00:00.000000000Z"' });
+  });
   it('reads the gRPC {seconds, nanos} form', () => {
     const a = alertFrom({ rule: 'r', priority: 4, time: { seconds: 1570094449, nanos: 620298462 } });
     expect(a.time).toBe('2019-10-03T09:20:49.620298462Z');

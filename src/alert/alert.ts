@@ -65,12 +65,22 @@ function utcNanosMs(text: string): number | undefined {
   } else {
     if (!UTC_NANOS.test(text)) return undefined;
     const second = text.slice(0, 19);
-    const ms = Date.parse(`${second}Z`);
+    const ms = utcSecondMs(second);
     if (Number.isNaN(ms)) return undefined;
     lastSecond = second;
     lastSecondMs = ms;
   }
   return lastSecondMs + (text.charCodeAt(20) - 48) * 100 + (text.charCodeAt(21) - 48) * 10 + (text.charCodeAt(22) - 48);
+}
+
+/**
+ * The milliseconds of a date and time of day (`2026-11-27T13:40:44`) read as UTC, or NaN when there is
+ * no such moment: Date.parse takes February 30 for March 2 and 24:00:00 for the next midnight, so what
+ * it gives must be written back the same.
+ */
+function utcSecondMs(second: string): number {
+  const ms = Date.parse(`${second}Z`);
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== second ? Number.NaN : ms;
 }
 
 /** The fraction and zone of the UTC form, checked from offset 19 when the seconds before it are known good. */
@@ -81,7 +91,7 @@ export function normaliseTime(text: string): { time: string; timeMs: number } | 
   const ms = utcNanosMs(text);
   if (ms !== undefined) return { time: text, timeMs: ms };
   const m = RFC3339.exec(text);
-  if (!m) return undefined;
+  if (!m || Number.isNaN(utcSecondMs(`${m[1]}T${m[2]}`))) return undefined;
   const zone = m[4] === 'z' ? 'Z' : (m[4] as string).replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
   const secondsMs = Date.parse(`${m[1]}T${m[2]}${zone}`);
   if (Number.isNaN(secondsMs)) return undefined;
