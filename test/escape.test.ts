@@ -131,7 +131,7 @@ describe('templates', () => {
       expect(fill({ 'github.repo.name': repo, 'github.user': 'mona' }).withheld, repo).toEqual([{ name: 'github.repo.name', value: repo, reason: 'type' }]);
     }
   });
-  it("checks the gcpaudit plugin's project, Cloud SQL, bucket, function, principal and caller values like a type", () => {
+  it("checks the gcpaudit plugin's project, Cloud SQL, bucket, function, principal and caller values, and Okta's client address, like a type", () => {
     const fill = (template: string, name: string, value: string) => fillTemplate(template, (n) => (n === name ? value : undefined));
     const cases: [string, string, string[], string[]][] = [
       ['gcloud sql instances list --project={{gcp.projectId}}', 'gcp.projectId', ['shop-prod-4711', 'example.com:shop-prod'], ['****', 'Shop-prod', 'shop', 'shop-prod-', '1shop-prod', 'a'.repeat(31)]],
@@ -142,6 +142,7 @@ describe('templates', () => {
       ['gcloud functions describe {{gcp.cloudfunctions.function}}', 'gcp.cloudfunctions.function', ['resize-images', 'resize_images2'], ['--region=x', '1resize', 'resize images', 'resize-']],
       ['u={{gcp.user}}; gcloud logging read "protoPayload.authenticationInfo.principalEmail=\\"$u\\""', 'gcp.user', ['ana@example.com', "o'brien@example.com", 'deploy@shop-prod-4711.iam.gserviceaccount.com'], ['ana@example.com" OR "a"="a', 'ana', 'ana@x@y', 'ana\\@example.com', 'a b@example.com']],
       ['ip={{gcp.callerIP}}; gcloud logging read "protoPayload.requestMetadata.callerIp=\\"$ip\\""', 'gcp.callerIP', ['203.0.113.7', '2001:db8::1', 'private', 'gce-internal-ip'], ['1.2.3.4" OR "x"="x', '1.2.3', 'Private']],
+      ['ip={{okta.client.ip}}; curl --data-urlencode "filter=client.ipAddress eq \\"$ip\\"" "$URL"', 'okta.client.ip', ['203.0.113.7', '2001:db8::1'], ['1.2.3.4" or actor.id pr "', 'unknown']],
     ];
     for (const [template, name, good, bad] of cases) {
       for (const v of good) expect(fill(template, name, v).withheld, v).toEqual([]);

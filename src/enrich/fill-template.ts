@@ -43,6 +43,8 @@ const NAME_FORMS: ReadonlyMap<string, string> = new Map([
   ['gcp.cloudfunctions.function', 'GCP_FUNCTION'],
   ['gcp.user', 'GCP_PRINCIPAL'],
   ['gcp.callerIP', 'GCP_CALLER_IP'],
+  // Okta's client.ipAddress: the KB quotes it inside an Okta System Log filter (`client.ipAddress eq "..."`).
+  ['okta.client.ip', 'IPADDR'],
 ]);
 
 let types: Map<string, string> | undefined;
