@@ -196,6 +196,12 @@ describe('inputs and outputs', () => {
     const c2 = run([file]);
     expect(c2.stdout).toContain('   iptables -I OUTPUT -d <fd.sip> -j DROP && iptables -I FORWARD -d <fd.sip> -j DROP\n');
     expect(c2.stdout).toContain("`<fd.sip>` is not filled in: the alert's value, `0.0.0.0/0`, is not an IP address, which `fd.sip` always is.");
+    // A path that climbs out of the container's root: the remediation would move the node's own file.
+    writeFileSync(file, JSON.stringify({ rule: 'Update Package Repository', priority: 'Notice', time: '2026-11-27T09:12:04.800123457Z', source: 'syscall', hostname: 'node-1', output: 'repo', output_fields: { 'fd.name': '/../../../../etc/passwd', 'container.id': 'c0ffee000001', 'proc.name': 'sh' } }));
+    const repo = run([file]);
+    expect(repo.stdout).toContain('mv "$r"<fd.name> "$r"<fd.name>.disabled-by-falco');
+    expect(repo.stdout).toContain("`<fd.name>` is not filled in: the alert's value, `/../../../../etc/passwd`, holds a `..` component, and appended to the path before it (such as the container's root) it would lead out of that path.");
+    expect(repo.stdout).not.toContain('"$r"/../');
   });
   it("a user's regex (a KB entry's benign pattern, --where ~=) cannot stall a report on a long value", () => {
     // `(a+)+$` backtracks exponentially on letters that end in another character: on the usual engine

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { marked } from 'marked';
 import fc from 'fast-check';
@@ -227,6 +228,38 @@ describe('templates', () => {
         const command = t.replace(/^(?:\w+=(?:\{\{a\}\}|"\$\w+"); )+/, '').replace(/\{\{a\}\}|"\$\{?\w+\}?"|\$\w+(?=")/, 'VALUE');
         const written = items(command.replaceAll('"', '').split(' ').slice(1));
         expect(items(res.stdout.split('\0').slice(0, -1)), `${filled.text} passed ${JSON.stringify(res.stdout)}`).toBe(written);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("leaves out a value with a `..` component where it is appended to a path, so it cannot leave the container's root", () => {
+    const fill = (template: string, value: string) => fillTemplate(template, (n) => (n === 'fd.name' || n === 'evt.arg.name' ? value : undefined));
+    const inRoot = 'c=abc; r=/proc/1/root; mv "$r"{{fd.name}} "$r"{{fd.name}}.disabled';
+    expect(fill(inRoot, '/etc/apt/sources.list').text).toBe('c=abc; r=/proc/1/root; mv "$r"/etc/apt/sources.list "$r"/etc/apt/sources.list.disabled');
+    const escape = fill(inRoot, '/../../etc/passwd');
+    expect(escape.text).toBe('c=abc; r=/proc/1/root; mv "$r"<fd.name> "$r"<fd.name>.disabled');
+    expect(escape.withheld).toEqual([{ name: 'fd.name', value: '/../../etc/passwd', reason: 'path' }]);
+    // Through a variable expanded after a path, and set from one: `f="$r"{{fd.name}}`.
+    expect(fill('pid=1; f={{evt.arg.name}}; ls -la "/proc/$pid/root$f"', '/tmp/../../x').withheld).toHaveLength(1);
+    expect(fill('r=/proc/1/root; f="$r"{{fd.name}}; chattr +a "$f"', '/var/log/../../../etc/hosts').withheld).toHaveLength(1);
+    // A `..` inside a name is no component; a path on its own, or a variable expanded on its own, leads nowhere else.
+    expect(fill(inRoot, '/tmp/a..b/..c').withheld).toEqual([]);
+    expect(fill('ls -la {{fd.name}}', '/etc/../root').withheld).toEqual([]);
+    expect(fill('f={{fd.name}}; f=${f#/hostfs}; f=${f#/host}; f=${f#/rootfs}; ls -la "$f"', '/host/../etc').withheld).toEqual([]);
+    // Expansions with an operator are followed too (here a blank would start another pkill -u user).
+    expect(fillTemplate('d={{user.name}}; pkill -u "${d##*:}"', () => 'x:a b').withheld).toEqual([{ name: 'user.name', value: 'x:a b', reason: 'list' }]);
+    expect(fill('f={{fd.name}}; f=${f#/hostfs}; f=${f#/host}; f=${f#/rootfs}; ls -la "$f"', '/tmp/a b,c').withheld).toEqual([]);
+  });
+  it('never lets a filled path lead out of the directory the template put it under', () => {
+    // bash prints the paths the commands would get; read as the kernel does (`..` goes up), each stays in /jail.
+    const template = fc.constantFrom('r=/jail; printf \'%s\\0\' "$r"{{fd.name}}', 'f={{fd.name}}; printf \'%s\\0\' "/jail$f"', 'r=/jail; f="$r"{{fd.name}}; printf \'%s\\0\' "$f"');
+    const value = fc.array(fc.constantFrom('/', '..', '.', 'a', '/..', '../', 'b.'), { minLength: 1, maxLength: 8 }).map((parts) => `/${parts.join('')}`);
+    fc.assert(
+      fc.property(template, value, (t, v) => {
+        const filled = fillTemplate(t, () => v);
+        if (filled.withheld.length > 0) return;
+        const res = spawnSync('bash', ['-c', filled.text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+        for (const path of res.stdout.split('\0').slice(0, -1)) expect(posix.normalize(path), `${filled.text}`).toMatch(/^\/jail(\/|$)/);
       }),
       { numRuns: 300 },
     );

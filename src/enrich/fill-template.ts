@@ -143,12 +143,13 @@ export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) =>
 
 /**
  * A value left out of a command, and why: it would be read as an option, it does not fit its field's
- * type, or it would be read as several items of a list.
+ * type, it would be read as several items of a list, or a `..` in it would lead out of the path it is
+ * appended to.
  */
 export interface Withheld {
   readonly name: string;
   readonly value: string;
-  readonly reason: 'option' | 'type' | 'list';
+  readonly reason: 'option' | 'type' | 'list' | 'path';
 }
 
 /** The result of filling one template. */
@@ -228,22 +229,43 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
  * set from that one (`v="$u"`, `v="x-$u"`).
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
-  return /[,\s]/.test(value) && readsListHereOrLater(template, at, value, 0);
+  return /[,\s]/.test(value) && hereOrThroughVariables(template, at, (p) => readsList(template, p, value));
 }
 
-/** How many variables deep a value is followed; past that it is taken to reach a list. */
-const MAX_VARIABLE_HOPS = 4;
-
-/** readsList at `at`, and at each later expansion of the variable that `at` is assigned to, if any. */
-function readsListHereOrLater(template: string, at: number, value: string, hops: number): boolean {
-  if (readsList(template, at, value)) return true;
+/**
+ * Whether `test` holds at offset `at` of the template or, when `at` is in a word that sets a variable
+ * (`u={{x}}`, `v="$u"`, `f=${f#/host}`), at a later expansion of that variable (`$u`, `${u}`, `${u%...}`),
+ * and so on through variables set from it. Each offset is tried once: expansions only lie further on.
+ */
+function hereOrThroughVariables(template: string, at: number, test: (at: number) => boolean, tried = new Set<number>()): boolean {
+  if (tried.has(at)) return false;
+  tried.add(at);
+  if (test(at)) return true;
   const variable = ASSIGNING.exec(template.slice(wordStart(template, at), at))?.[1];
   if (variable === undefined) return false;
-  if (hops >= MAX_VARIABLE_HOPS) return true;
-  for (const use of template.slice(at).matchAll(new RegExp(`\\$(?:${variable}(?![A-Za-z0-9_])|\\{${variable}\\})`, 'g'))) {
-    if (readsListHereOrLater(template, at + use.index, value, hops + 1)) return true;
+  for (const use of template.slice(at).matchAll(new RegExp(`\\$\\{?${variable}(?![A-Za-z0-9_])`, 'g'))) {
+    if (hereOrThroughVariables(template, at + use.index, test, tried)) return true;
   }
   return false;
+}
+
+/** A `..` component of a path. */
+const DOT_DOT = /(^|\/)\.\.(\/|$)/;
+
+/**
+ * Whether a value put at `at` would be appended to text the template wrote before it in the same shell
+ * word (`"$r"{{fd.name}}` with r the container's root, `"/proc/$pid/root$f"` after `f={{evt.arg.name}}`)
+ * while holding a `..` component, which would take the path out of what that text names: out of the
+ * container's root filesystem to the node's own files, where the remediation moves, chmods or chattrs
+ * them. Falco writes paths without such components.
+ */
+export function leavesPath(template: string, at: number, value: string): boolean {
+  return DOT_DOT.test(value) && hereOrThroughVariables(template, at, (p) => afterText(template, p));
+}
+
+/** Whether the shell word holding offset `at` has text before it, other than a variable assignment's `name=` and quotes. */
+function afterText(template: string, at: number): boolean {
+  return template.slice(wordStart(template, at), at).replace(ASSIGNING, '').replace(/["']/g, '') !== '';
 }
 
 /** addsListItems for a value (one with a comma or a blank) at `at` itself. */
@@ -284,6 +306,7 @@ function withheldReason(template: string, at: number, name: string, value: strin
   if (type !== undefined && TYPE_FORMS[type]?.fits(value) === false) return 'type';
   if (value.startsWith('-') && optionPosition(template, at)) return 'option';
   if (addsListItems(template, at, value)) return 'list';
+  if (leavesPath(template, at, value)) return 'path';
   return undefined;
 }
 

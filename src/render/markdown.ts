@@ -265,6 +265,8 @@ function whyWithheld(w: Withheld): string {
       return `is not ${TYPE_FORMS[fieldType(w.name) ?? '']?.words ?? 'of its type'}, which ${mdCode(w.name)} always is`;
     case 'list':
       return 'holds a comma or a blank, and the command would read it as more than one item of a list';
+    case 'path':
+      return 'holds a `..` component, and appended to the path before it (such as the container\'s root) it would lead out of that path';
   }
 }
 
