@@ -225,8 +225,8 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
  * Kubernetes name, Linux user name or process id holds one, so such a value is an attempt to widen
  * the command; an IAM user name may hold a comma, but the shorthand would split it all the same.
  * A value assigned to a shell variable (`u={{user.name}}; ... pkill -u "$u"`) is checked where the
- * template expands the variable (`$u`, `${u}`), later in the same template, and so on through a variable
- * set from that one (`v="$u"`, `v="x-$u"`).
+ * template expands the variable (`$u`, `${u}`, `${u##*:}`), later in the same template, and so on
+ * through a variable set from that one (`v="$u"`, `v="x-$u"`).
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
   return /[,\s]/.test(value) && hereOrThroughVariables(template, at, (p) => readsList(template, p, value));
@@ -259,7 +259,7 @@ const DOT_DOT = /(^|\/)\.\.(\/|$)/;
  * container's root filesystem to the node's own files, where the remediation moves, chmods or chattrs
  * them. Falco writes paths without such components.
  */
-export function leavesPath(template: string, at: number, value: string): boolean {
+function leavesPath(template: string, at: number, value: string): boolean {
   return DOT_DOT.test(value) && hereOrThroughVariables(template, at, (p) => afterText(template, p));
 }
 
