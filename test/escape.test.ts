@@ -248,6 +248,11 @@ describe('templates', () => {
     expect(fill('f={{fd.name}}; f=${f#/hostfs}; f=${f#/host}; f=${f#/rootfs}; ls -la "$f"', '/host/../etc').withheld).toEqual([]);
     // Expansions with an operator are followed too (here a blank would start another pkill -u user).
     expect(fillTemplate('d={{user.name}}; pkill -u "${d##*:}"', () => 'x:a b').withheld).toEqual([{ name: 'user.name', value: 'x:a b', reason: 'list' }]);
+    // The KB's remediation for a probing service account: a comma would add a term to the field
+    // selector, and the command would delete every pod of the namespace but one.
+    const sa = 'u={{ka.user.name}}; case "$u" in system:serviceaccount:*:*) s=${u#system:serviceaccount:}; kubectl delete pods -n "${s%%:*}" --field-selector spec.serviceAccountName="${s#*:}" ;; esac';
+    expect(fillTemplate(sa, () => 'system:serviceaccount:shop:web,metadata.name!=keep').withheld).toHaveLength(1);
+    expect(fillTemplate(sa, () => 'system:serviceaccount:shop:web').withheld).toEqual([]);
     expect(fill('f={{fd.name}}; f=${f#/hostfs}; f=${f#/host}; f=${f#/rootfs}; ls -la "$f"', '/tmp/a b,c').withheld).toEqual([]);
   });
   it('never lets a filled path lead out of the directory the template put it under', () => {
