@@ -294,6 +294,24 @@ describe('commands filled from hostile alerts', () => {
     expect(bad.slice(0, 10)).toEqual([]);
   });
 
+  it("hand no tool a path that climbs out of the container's root it was put under", () => {
+    // `mv "$r"{{fd.name}} ...` with r=/proc/PID/root: an fd.name of /../../etc/passwd would reach the
+    // node's own file (PID is empty here, as crictl is not there to ask).
+    const bad: string[] = [];
+    ran.forEach((r, i) => {
+      const c = runnable[i] as Filled;
+      if (c.where === 'control') return;
+      for (const args of r.calls) {
+        for (const a of args.slice(1)) if (/\/root\/\.\.(\/|$)/.test(a)) bad.push(`${c.where}: ${args[0]} got ${JSON.stringify(a).slice(0, 80)} from ${JSON.stringify(c.command).slice(0, 200)}`);
+      }
+    });
+    expect(bad.slice(0, 10)).toEqual([]);
+    // The attack reached such a command (and, withheld, left it out of the runs).
+    const climb = commands.filter((c) => c.template.includes('"$r"{{fd.name}}') && valueOf(c.alert, 'fd.name') === '/../../../../etc/passwd');
+    expect(climb.map((c) => c.alert.rule)).toContain('Update Package Repository');
+    expect(climb.every((c) => c.withheld.some((w) => w.name === 'fd.name' && w.reason === 'path'))).toBe(true);
+  });
+
   it('pass each alert value to the tool it names unchanged, as one argument (or the end of one)', () => {
     // A {{field|ere}} reaches its tool as the pattern that matches only the value (escape.test.ts checks
     // that pattern against grep -E).

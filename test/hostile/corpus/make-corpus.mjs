@@ -48,6 +48,7 @@ export const PAYLOADS = {
   'shell-mixed': `'"'"'$(pwnmark_mixed)'\\'' >MARK_redirect <(pwnmark_procsub) \${IFS}pwnmark_ifs $'\\x27' \\$(pwnmark_esc)`,
   'shell-glob-dash': '-rf * ? [a-z] ~root !! {a,b} --help',
   'list-items': 'alice,root pods,secrets',
+  'path-climb': '/../../../../etc/passwd',
   template: '{{proc.name}} {{k8s.ns.name}} {{ container.id }} {{alert.rule}}',
   nul: 'before\u0000after',
   'lone-surrogates': 'x\ud800y\udfffz\ud83d',
@@ -106,6 +107,10 @@ function records(name, v) {
       base('ClusterRole With Pod Exec Created', 'k8s_audit', { 'ka.target.resource': v, 'ka.target.name': v, 'ka.user.name': v }),
       base('Run Instances', 'aws_cloudtrail', { 'ct.response.reservationid': v, 'ct.region': 'us-east-1', 'ct.user': v }),
     );
+  }
+  // Rules whose remediations move, chmod or chattr a path under the container's root (`mv "$r"{{fd.name}} ...`).
+  if (name === 'path-climb') {
+    all.push(base('Update Package Repository', 'syscall', common), base('Non sudo setuid', 'syscall', common), base('Clear Log Activities', 'syscall', common));
   }
   // The combined attack is large: once with a KB entry, once as an unknown rule.
   return name === 'everything' ? [all[0], all[4]] : all;
