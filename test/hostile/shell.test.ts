@@ -195,6 +195,14 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Each tool call of each command that was run (the controls aside), with the command it came from. */
+function eachCall(visit: (c: Filled, args: string[]) => void): void {
+  ran.forEach((r, i) => {
+    const c = runnable[i] as Filled;
+    if (c.where !== 'control') for (const args of r.calls) visit(c, args);
+  });
+}
+
 describe('commands filled from hostile alerts', () => {
   it('cover every attack, both with all fields and with placeholders', () => {
     expect(runnable.length).toBeGreaterThan(100);
@@ -256,14 +264,10 @@ describe('commands filled from hostile alerts', () => {
     // an alert value that became an option (`kubectl delete pod -n prod --all` from a pod named `--all`,
     // or `crictl inspect "$c"` after `c={{container.id}}`) fails this.
     const bad: string[] = [];
-    ran.forEach((r, i) => {
-      const c = runnable[i] as Filled;
-      if (c.where === 'control') return;
-      for (const args of r.calls) {
-        for (const a of args.slice(1)) {
-          if (a === '--') break;
-          if (a.startsWith('-') && !c.template.replace(/['"]/g, '').includes(a)) bad.push(`${c.where}: ${args[0]} got option ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
-        }
+    eachCall((c, args) => {
+      for (const a of args.slice(1)) {
+        if (a === '--') break;
+        if (a.startsWith('-') && !c.template.replace(/['"]/g, '').includes(a)) bad.push(`${c.where}: ${args[0]} got option ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
       }
     });
     expect(bad.slice(0, 10)).toEqual([]);
@@ -277,19 +281,15 @@ describe('commands filled from hostile alerts', () => {
     // template as it is (quotes aside: `-o pid,ppid,user`).
     const listOptions = new Set(['-u', '-U', '-C', '-p', '--user']);
     const bad: string[] = [];
-    ran.forEach((r, i) => {
-      const c = runnable[i] as Filled;
-      if (c.where === 'control') return;
+    eachCall((c, args) => {
       const written = c.template.replace(/['"]/g, '');
-      for (const args of r.calls) {
-        const [tool, ...rest] = args;
-        const end = rest.indexOf('--');
-        rest.slice(0, end === -1 ? undefined : end).forEach((a, k) => {
-          const list =
-            tool === 'kubectl' || tool === 'aws' ? a.includes(',') && (tool === 'kubectl' || a.includes('=')) : (tool === 'ps' || tool === 'pgrep' || tool === 'pkill') && listOptions.has(rest[k - 1] ?? '') && /[,\s]/.test(a);
-          if (list && !written.includes(a.replace(/['"]/g, ''))) bad.push(`${c.where}: ${tool} got list ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
-        });
-      }
+      const [tool, ...rest] = args;
+      const end = rest.indexOf('--');
+      rest.slice(0, end === -1 ? undefined : end).forEach((a, k) => {
+        const list =
+          tool === 'kubectl' || tool === 'aws' ? a.includes(',') && (tool === 'kubectl' || a.includes('=')) : (tool === 'ps' || tool === 'pgrep' || tool === 'pkill') && listOptions.has(rest[k - 1] ?? '') && /[,\s]/.test(a);
+        if (list && !written.includes(a.replace(/['"]/g, ''))) bad.push(`${c.where}: ${tool} got list ${JSON.stringify(a).slice(0, 60)} from ${JSON.stringify(c.command).slice(0, 200)}`);
+      });
     });
     expect(bad.slice(0, 10)).toEqual([]);
   });
@@ -298,12 +298,8 @@ describe('commands filled from hostile alerts', () => {
     // `mv "$r"{{fd.name}} ...` with r=/proc/PID/root: an fd.name of /../../etc/passwd would reach the
     // node's own file (PID is empty here, as crictl is not there to ask).
     const bad: string[] = [];
-    ran.forEach((r, i) => {
-      const c = runnable[i] as Filled;
-      if (c.where === 'control') return;
-      for (const args of r.calls) {
-        for (const a of args.slice(1)) if (/\/root\/\.\.(\/|$)/.test(a)) bad.push(`${c.where}: ${args[0]} got ${JSON.stringify(a).slice(0, 80)} from ${JSON.stringify(c.command).slice(0, 200)}`);
-      }
+    eachCall((c, args) => {
+      for (const a of args.slice(1)) if (/\/root\/\.\.(\/|$)/.test(a)) bad.push(`${c.where}: ${args[0]} got ${JSON.stringify(a).slice(0, 80)} from ${JSON.stringify(c.command).slice(0, 200)}`);
     });
     expect(bad.slice(0, 10)).toEqual([]);
     // The attack reached such a command (and, withheld, left it out of the runs).
