@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { shellQuote } from '../src/escape/shell.js';
 import { terminalSafe } from '../src/escape/terminal.js';
 import { mdCode, mdFence, mdText } from '../src/escape/markdown.js';
-import { ereEscape, fillTemplate, templateVars } from '../src/enrich/fill-template.js';
+import { cutValue, ereEscape, fillTemplate, templateVars } from '../src/enrich/fill-template.js';
 import { linearRegExp } from '../src/enrich/linear-regex.js';
 
 const HOSTILE = [
@@ -269,6 +269,41 @@ describe('templates', () => {
       { numRuns: 300 },
     );
   });
+  it('works out what a cut (${v#p}, ${v##p}, ${v%p}, ${v%%p}) leaves of a value as bash does', () => {
+    const ops = fc.constantFrom('#', '##', '%', '%%');
+    const pattern = fc.constantFrom('*:', ':*', '*->', '->*', 'system:', ':a', '*', '', 'a-');
+    const value = fc.array(fc.constantFrom(':', '-', 'a', '>', '/', 'system:', '->'), { maxLength: 8 }).map((parts) => parts.join(''));
+    const cases = fc.sample(fc.tuple(value, ops, pattern), { numRuns: 150, seed: 7 });
+    // One bash run for all cases: each prints its cut, NUL-terminated.
+    const script = cases.map(([v, op, p]) => `v=${shellQuote(v)}; printf '%s\\0' "\${v${op}${p}}"`).join('\n');
+    const res = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    const got = res.stdout.split('\0').slice(0, -1);
+    expect(got).toHaveLength(cases.length);
+    // Patterns with a `*` elsewhere than at the end they cut from (`${v#:*}`) are not worked out.
+    let worked = 0;
+    cases.forEach(([v, op, p], i) => {
+      const cut = cutValue(v, op, p);
+      const starInside = (op.startsWith('#') ? p.slice(1) : p.slice(0, -1)).includes('*');
+      expect(cut === undefined, `${op}${p}`).toBe(starInside);
+      if (cut !== undefined) worked++;
+      if (cut !== undefined) expect(cut, `\${v${op}${p}} of ${JSON.stringify(v)}`).toBe(got[i]);
+    });
+    expect(worked).toBeGreaterThan(100);
+    expect(cutValue('a/b', '#', '*/blob/*/')).toBeUndefined();
+  });
+  it('leaves out a value that a cut turns into an option', () => {
+    const fill = (template: string, value: string) => fillTemplate(template, () => value);
+    const patch = 'd={{gcp.x}}; gcloud sql instances patch "${d##*:}" --project=p';
+    expect(fill(patch, 'proj:orders-db').text).toBe('d=proj:orders-db; gcloud sql instances patch "${d##*:}" --project=p');
+    expect(fill(patch, 'proj:--authorized-networks=0.0.0.0/0').withheld).toEqual([{ name: 'gcp.x', value: 'proj:--authorized-networks=0.0.0.0/0', reason: 'option' }]);
+    // Through a variable set from a cut, and cut again.
+    const sa = 'u={{ka.user.name}}; s=${u#system:serviceaccount:}; kubectl get pods -n "${s%%:*}" -o wide';
+    expect(fill(sa, 'system:serviceaccount:shop:web').withheld).toEqual([]);
+    expect(fill(sa, 'system:serviceaccount:--all-namespaces:web').withheld).toHaveLength(1);
+    // After `--`, or glued to other text, a cut is no option.
+    expect(fill('d={{x}}; kubectl get pod -- "${d##*:}"', 'p:-x').withheld).toEqual([]);
+    expect(fill('d={{x}}; ls "/tmp/${d##*:}"', 'p:-x').withheld).toEqual([]);
+  });
   it('{{field|ere}} passes a value that a regular expression reads as itself only', () => {
     const look = (n: string): string | undefined => ({ 'proc.name': '.*', 'user.name': 'a.b' })[n];
     expect(fillTemplate('pkill -KILL -u {{user.name}} -x {{ proc.name | ere }}', look).text).toBe("pkill -KILL -u a.b -x '\\.\\*'");
@@ -295,8 +330,8 @@ describe('templates', () => {
     // command would get. An argument that
     // starts with `-` before `--` must be one of the template's own option words; a value left out
     // leaves a placeholder, which bash refuses to run (`<name>` is a redirection with no target).
-    const word = fc.constantFrom('-n', '--all', '-9', '--', 'x.y={{a}}', '{{a}}', '{{b}}', 'plain', '/p/{{b}}', '"$c"', '"$e"{{a}}');
-    const value = fc.oneof(fc.constantFrom('-', '--', '-rf', '--all', '-1', '- x', "-'q", '-\n-n'), fc.string({ maxLength: 6 }));
+    const word = fc.constantFrom('-n', '--all', '-9', '--', 'x.y={{a}}', '{{a}}', '{{b}}', 'plain', '/p/{{b}}', '"$c"', '"$e"{{a}}', '"${c##*:}"', '"${c#*->}"', '"${c%%:*}"');
+    const value = fc.oneof(fc.constantFrom('-', '--', '-rf', '--all', '-1', '- x', "-'q", '-\n-n', 'p:-rf', 'p:q:--all', 'a->-9', 'x:y'), fc.string({ maxLength: 6 }));
     const own = new Set(['-n', '--all', '-9']);
     fc.assert(
       fc.property(fc.array(word, { minLength: 1, maxLength: 8 }), value, value, (words, a, b) => {

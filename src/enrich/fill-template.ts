@@ -229,24 +229,56 @@ const LIST_PROGRAMS = new Set(['ps', 'pgrep', 'pkill']);
  * through a variable set from that one (`v="$u"`, `v="x-$u"`).
  */
 export function addsListItems(template: string, at: number, value: string): boolean {
-  return /[,\s]/.test(value) && hereOrThroughVariables(template, at, (p) => readsList(template, p, value));
+  return /[,\s]/.test(value) && hereOrThroughVariables(template, at, value, (p) => readsList(template, p, value));
 }
 
 /**
  * Whether `test` holds at offset `at` of the template or, when `at` is in a word that sets a variable
  * (`u={{x}}`, `v="$u"`, `f=${f#/host}`), at a later expansion of that variable (`$u`, `${u}`, `${u%...}`),
- * and so on through variables set from it. Each offset is tried once: expansions only lie further on.
+ * and so on through variables set from it. `test` also gets the value as it stands there: what a cut
+ * (`${u#...}`, `${u%%...}`) leaves of it, where cutValue can tell. Each offset is tried once:
+ * expansions only lie further on.
  */
-function hereOrThroughVariables(template: string, at: number, test: (at: number) => boolean, tried = new Set<number>()): boolean {
+function hereOrThroughVariables(template: string, at: number, value: string, test: (at: number, value: string) => boolean, tried = new Set<number>()): boolean {
   if (tried.has(at)) return false;
   tried.add(at);
-  if (test(at)) return true;
+  if (test(at, value)) return true;
   const variable = ASSIGNING.exec(template.slice(wordStart(template, at), at))?.[1];
   if (variable === undefined) return false;
-  for (const use of template.slice(at).matchAll(new RegExp(`\\$\\{?${variable}(?![A-Za-z0-9_])`, 'g'))) {
-    if (hereOrThroughVariables(template, at + use.index, test, tried)) return true;
+  for (const use of template.slice(at).matchAll(new RegExp(`\\$(?:\\{${variable}(##?|%%?)([^}]*)\\}|\\{?${variable}(?![A-Za-z0-9_]))`, 'g'))) {
+    const there = use[1] === undefined ? value : (cutValue(value, use[1], use[2] as string) ?? value);
+    if (hereOrThroughVariables(template, at + use.index, there, test, tried)) return true;
   }
   return false;
+}
+
+/**
+ * What `${v#p}`, `${v##p}`, `${v%p}` or `${v%%p}` leaves of `value`, for a pattern of plain text with at
+ * most a `*` at the end it cuts from (`*:`, `system:serviceaccount:`, `:*`); undefined for other patterns.
+ */
+export function cutValue(value: string, op: string, pattern: string): string | undefined {
+  const fromStart = op.startsWith('#');
+  const longest = op.length === 2;
+  const star = fromStart ? pattern.startsWith('*') : pattern.endsWith('*');
+  const text = star ? (fromStart ? pattern.slice(1) : pattern.slice(0, -1)) : pattern;
+  if (/[*?[\\'"$]/.test(text)) return undefined;
+  if (!star) {
+    if (fromStart) return value.startsWith(text) ? value.slice(text.length) : value;
+    return value.endsWith(text) ? value.slice(0, value.length - text.length) : value;
+  }
+  // `#*X` cuts through the first X (`##*X` the last); `%X*` from the last X (`%%X*` the first).
+  const i = fromStart === longest ? value.lastIndexOf(text) : value.indexOf(text);
+  if (i < 0) return value;
+  return fromStart ? value.slice(i + text.length) : value.slice(0, i);
+}
+
+/**
+ * Whether a value assigned to a variable becomes an option where a cut of it begins an argument:
+ * `d={{x}}; gcloud sql instances patch "${d##*:}"` with an x of `proj:--flag`. (A value that starts
+ * with `-` is already left out where it is assigned.)
+ */
+function cutToOption(template: string, at: number, value: string): boolean {
+  return value.includes('-') && hereOrThroughVariables(template, at, value, (p, there) => p !== at && there.startsWith('-') && optionPosition(template, p));
 }
 
 /** A `..` component of a path. */
@@ -260,7 +292,7 @@ const DOT_DOT = /(^|\/)\.\.(\/|$)/;
  * them. Falco writes paths without such components.
  */
 function leavesPath(template: string, at: number, value: string): boolean {
-  return DOT_DOT.test(value) && hereOrThroughVariables(template, at, (p) => afterText(template, p));
+  return DOT_DOT.test(value) && hereOrThroughVariables(template, at, value, (p) => afterText(template, p));
 }
 
 /** Whether the shell word holding offset `at` has text before it, other than a variable assignment's `name=` and quotes. */
@@ -292,11 +324,11 @@ function readsList(template: string, at: number, value: string): boolean {
  * `/proc/{{x}}`) is not an argument of its own, unless that text is only variables, which may be empty.
  */
 export function optionPosition(template: string, at: number): boolean {
-  // The text of the shell word before the value (back to a space or a command break).
-  const word = template.slice(wordStart(template, at), at);
+  // The text of the shell word before the value (back to a space or a command break), quotes aside.
+  const word = template.slice(wordStart(template, at), at).replaceAll('"', '');
   if (ASSIGNMENT.test(word)) return true;
   // Only variable expansions before the value (`"$r"{{fd.name}}`, r empty on the host): it may still begin the argument.
-  if (word !== '' && !/^(?:"\$\{?[A-Za-z_]\w*\}?"|\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
+  if (word !== '' && !/^(?:\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
   return !/(^|\s)--(\s|$)/.test(template.slice(commandStart(template, at), at));
 }
 
@@ -304,7 +336,7 @@ export function optionPosition(template: string, at: number): boolean {
 function withheldReason(template: string, at: number, name: string, value: string): Withheld['reason'] | undefined {
   const type = fieldType(name);
   if (type !== undefined && TYPE_FORMS[type]?.fits(value) === false) return 'type';
-  if (value.startsWith('-') && optionPosition(template, at)) return 'option';
+  if ((value.startsWith('-') && optionPosition(template, at)) || cutToOption(template, at, value)) return 'option';
   if (addsListItems(template, at, value)) return 'list';
   if (leavesPath(template, at, value)) return 'path';
   return undefined;
