@@ -202,6 +202,11 @@ describe('inputs and outputs', () => {
     expect(repo.stdout).toContain('mv "$r"<fd.name> "$r"<fd.name>.disabled-by-falco');
     expect(repo.stdout).toContain("`<fd.name>` is not filled in: the alert's value, `/../../../../etc/passwd`, holds a `..` component, and appended to the path before it (such as the container's root) it would lead out of that path.");
     expect(repo.stdout).not.toContain('"$r"/../');
+    // A service account whose namespace part is an option: the command cuts it out (`-n "${s%%:*}"`).
+    writeFileSync(file, JSON.stringify({ rule: 'K8s Secret Get Successfully', priority: 'Error', time: '2026-11-27T09:12:04.800123457Z', source: 'k8s_audit', output: 'secret', output_fields: { 'ka.user.name': 'system:serviceaccount:--all-namespaces:web', 'ka.target.namespace': 'shop', 'ka.target.name': 'db' } }));
+    const sa = run([file]);
+    expect(sa.stdout).toContain("`<ka.user.name>` is not filled in: the alert's value, `system:serviceaccount:--all-namespaces:web`, is cut by the command (`${v#...}`, `${v%...}`) to a part that starts with `-`, which it would take for an option.");
+    expect(sa.stdout).not.toContain('u=system:serviceaccount:--all-namespaces');
   });
   it("a user's regex (a KB entry's benign pattern, --where ~=) cannot stall a report on a long value", () => {
     // `(a+)+$` backtracks exponentially on letters that end in another character: on the usual engine

@@ -260,7 +260,8 @@ function hints(g: RuleGroup, entry: KbEntry | undefined): string[] {
 function whyWithheld(w: Withheld): string {
   switch (w.reason) {
     case 'option':
-      return 'starts with `-`, and the command would take it for an option';
+      if (w.value.startsWith('-')) return 'starts with `-`, and the command would take it for an option';
+      return 'is cut by the command (`${v#...}`, `${v%...}`) to a part that starts with `-`, which it would take for an option';
     case 'type':
       return `is not ${TYPE_FORMS[fieldType(w.name) ?? '']?.words ?? 'of its type'}, which ${mdCode(w.name)} always is`;
     case 'list':
