@@ -185,6 +185,9 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=$/;
 /** The start of a shell word that assigns a variable (`v=` in `v="x-$u"`), the value being all or part of what follows. */
 const ASSIGNING = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 
+/** A `--` word in a command's text so far: the options of the command have ended. */
+const OPTIONS_ENDED = /(^|\s)--(\s|$)/;
+
 /** Reserved words that may start a simple command's text without being its program. */
 const SHELL_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
 
@@ -305,7 +308,7 @@ function readsList(template: string, at: number, value: string): boolean {
   const from = commandStart(template, at);
   const command = template.slice(from, at);
   const program = commandProgram(command);
-  if (program === 'kubectl') return value.includes(',') && !/(^|\s)--(\s|$)/.test(command);
+  if (program === 'kubectl') return value.includes(',') && !OPTIONS_ENDED.test(command);
   const start = wordStart(template, at);
   // The AWS CLI's shorthand: in `Name=reservation-id,Values=...` a comma starts another value or key.
   if (program === 'aws') return value.includes(',') && template.slice(start, at).includes('=');
@@ -329,7 +332,7 @@ export function optionPosition(template: string, at: number): boolean {
   if (ASSIGNMENT.test(word)) return true;
   // Only variable expansions before the value (`"$r"{{fd.name}}`, r empty on the host): it may still begin the argument.
   if (word !== '' && !/^(?:\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
-  return !/(^|\s)--(\s|$)/.test(template.slice(commandStart(template, at), at));
+  return !OPTIONS_ENDED.test(template.slice(commandStart(template, at), at));
 }
 
 /** Why a value may not be put at `at` in the template, or undefined when it may. */

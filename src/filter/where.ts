@@ -61,11 +61,12 @@ export function parseWhere(text: string): WhereCondition {
   if (op === '=' && value.startsWith('=')) throw new UsageError(`${flag}: expected one "=" (FIELD=VALUE), found "=="`);
   if (op === '=' && value.startsWith('~')) throw new UsageError(`${flag}: expected "~=" for a regular expression (FIELD~=REGEX), found "=~"`);
   if (value === '') throw new UsageError(`${flag}: expected a value after "${op}", found nothing`);
-  const pattern = op === '~=' ? wherePattern(flag, value) : undefined;
-  const test = tester(field, op, value, pattern);
   const label = `${field} ${VERB[op]} ${op === '~=' ? `/${value}/` : JSON.stringify(value)}`;
+  if (op !== '~=') return { field, op, value, label, test: tester(field, op, value) };
+  const pattern = wherePattern(flag, value);
+  const test = matching(field, pattern);
   // A pattern the linear-time engine cannot run comes back without its `l` flag.
-  if (pattern === undefined || pattern.flags.includes('l')) return { field, op, value, label, test };
+  if (pattern.flags.includes('l')) return { field, op, value, label, test };
   const warning = `${flag}: the pattern ${BACKTRACKING_WARNING}`;
   return { field, op, value, label, warning, test };
 }
@@ -81,8 +82,16 @@ function wherePattern(flag: string, want: string): RegExp {
   }
 }
 
-/** Builds the per-alert test; every branch rejects a missing value first (see parseWhere). `pattern` is the compiled `~=` value. */
-function tester(field: string, op: WhereOperator, want: string, pattern: RegExp | undefined): (alert: Alert) => boolean {
+/** The per-alert test of `~=`: the field is known and the pattern matches it. */
+function matching(field: string, re: RegExp): (alert: Alert) => boolean {
+  return (a) => {
+    const v = lookupValue(a, field);
+    return v !== undefined && re.test(v);
+  };
+}
+
+/** Builds the per-alert test of the other operators; every branch rejects a missing value first (see parseWhere). */
+function tester(field: string, op: Exclude<WhereOperator, '~='>, want: string): (alert: Alert) => boolean {
   switch (op) {
     case '=':
       return (a) => lookupValue(a, field) === want;
@@ -91,14 +100,6 @@ function tester(field: string, op: WhereOperator, want: string, pattern: RegExp 
         const v = lookupValue(a, field);
         return v !== undefined && v !== want;
       };
-    case '~=': {
-      const re = pattern;
-      if (re === undefined) throw new Error('a ~= condition needs its compiled pattern');
-      return (a) => {
-        const v = lookupValue(a, field);
-        return v !== undefined && re.test(v);
-      };
-    }
     case '^=':
       return (a) => lookupValue(a, field)?.startsWith(want) === true;
     case '$=':
