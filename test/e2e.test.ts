@@ -207,6 +207,18 @@ describe('inputs and outputs', () => {
     const sa = run([file]);
     expect(sa.stdout).toContain("`<ka.user.name>` is not filled in: the alert's value, `system:serviceaccount:--all-namespaces:web`, is cut by the command (`${v#...}`, `${v%...}`) to a part that starts with `-`, which it would take for an option.");
     expect(sa.stdout).not.toContain('u=system:serviceaccount:--all-namespaces');
+    // An Okta display name that would end the quoted name in the System Log filter and select every
+    // user's events: the remediation would then end the sessions of whoever came first.
+    const widen = 'x" or actor.id pr "';
+    writeFileSync(file, JSON.stringify({ rule: 'Too many denied MFA Pushes in last 5min', priority: 'Warning', time: '2026-11-27T09:12:04.800123457Z', source: 'okta', output: 'mfa', output_fields: { 'okta.actor.name': widen, 'okta.reason': 'denied' } }));
+    const mfa = run([file, '--format', 'json']);
+    const okta = (JSON.parse(mfa.stdout) as { groups: { match: { entry: { remediate: { command: string; withheld: unknown[] }[] } } }[] }).groups[0]?.match.entry;
+    expect(okta?.remediate.length).toBeGreaterThan(0);
+    for (const step of okta?.remediate ?? []) {
+      expect(step.withheld).toEqual([{ name: 'okta.actor.name', value: widen, reason: 'quote' }]);
+      expect(step.command).toMatch(/^a=<okta\.actor\.name>; /);
+    }
+    expect(run([file]).stdout).toContain("`<okta.actor.name>` is not filled in: the alert's value, `x\" or actor.id pr \"`, holds a `\"` or a backslash, and inside the quoted text of the command's filter it would end that text, so that the rest of the value would change what the filter selects.");
   });
   it("a user's regex (a KB entry's benign pattern, --where ~=) cannot stall a report on a long value", () => {
     // `(a+)+$` backtracks exponentially on letters that end in another character: on the usual engine

@@ -269,6 +269,41 @@ describe('templates', () => {
       { numRuns: 300 },
     );
   });
+  it('leaves out a value with a " or a backslash where it stands inside the quoted text of a filter', () => {
+    const fill = (template: string, value: string) => fillTemplate(template, (n) => (n === 'okta.actor.name' || n === 'ka.user.name' ? value : undefined));
+    const okta = 'a={{okta.actor.name}}; curl -s --get "$URL" --data-urlencode "filter=actor.displayName eq \\"$a\\"" --data-urlencode "limit=1"';
+    expect(fill(okta, "Jane O'Brien, Ops").text).toBe(`a='Jane O'\\''Brien, Ops'; curl -s --get "$URL" --data-urlencode "filter=actor.displayName eq \\"$a\\"" --data-urlencode "limit=1"`);
+    for (const v of ['x" or actor.id pr "', 'Jane\\', 'a\\"b']) {
+      const f = fill(okta, v);
+      expect(f.text, v).toMatch(/^a=<okta\.actor\.name>; /);
+      expect(f.withheld, v).toEqual([{ name: 'okta.actor.name', value: v, reason: 'quote' }]);
+    }
+    // Through a variable set from the first, and in gcloud's filters (ka.user.name has no form of its own).
+    expect(fill('a={{okta.actor.name}}; b="$a"; curl --data-urlencode "filter=target.displayName eq \\"$b\\""', 'x"').withheld).toHaveLength(1);
+    expect(fill('u={{ka.user.name}}; gcloud logging read "protoPayload.authenticationInfo.principalEmail=\\"${u}\\" AND severity>=WARNING"', 'a" OR "b').withheld).toHaveLength(1);
+    // Outside a filter's quoted text a " is only a character: jq gets it with --arg, echo prints it, and after a
+    // closed quoted text (\"x\" ... $a) or in the next word the value is no longer inside one.
+    expect(fill('a={{okta.actor.name}}; jq --arg a "$a" \'select(.displayName == $a)\' f.json; echo "$a"', 'x" or "').withheld).toEqual([]);
+    expect(fill('a={{okta.actor.name}}; curl --data-urlencode "filter=eventType eq \\"x\\"" -H "X-Name: $a"', 'x"').withheld).toEqual([]);
+    expect(fill('a={{okta.actor.name}}; printf \'%s \\"\' "$a"', 'x"').withheld).toEqual([]);
+  });
+  it('never lets a filled value end the quoted string it is put in, as jq reads it', () => {
+    // jq reads the shell word as a program: a string literal that holds the value. When it is filled in,
+    // jq must print the value itself, whole.
+    const template = fc.constantFrom('a={{okta.actor.name}}; jq -n "\\"$a\\""', 'a={{okta.actor.name}}; b="x $a"; jq -n "\\"y$b\\""');
+    const value = fc.array(fc.constantFrom('"', '\\', 'a', ' ', '(', ')', '+', 'or', '\\(1)', '\'', '$', '`'), { minLength: 1, maxLength: 6 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(template, value, (t, v) => {
+        const filled = fillTemplate(t, () => v);
+        if (filled.withheld.length > 0) return;
+        const res = spawnSync('bash', ['-c', filled.text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+        const expected = t.includes('b=') ? `yx ${v}` : v;
+        expect(res.status, `${filled.text}: ${res.stderr}`).toBe(0);
+        expect(JSON.parse(res.stdout), filled.text).toBe(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
   it('works out what a cut (${v#p}, ${v##p}, ${v%p}, ${v%%p}) leaves of a value as bash does', () => {
     const ops = fc.constantFrom('#', '##', '%', '%%');
     const pattern = fc.constantFrom('*:', ':*', '*->', '->*', 'system:', ':a', '*', '', 'a-');

@@ -143,13 +143,13 @@ export const TYPE_FORMS: Readonly<Record<string, { readonly fits: (v: string) =>
 
 /**
  * A value left out of a command, and why: it would be read as an option, it does not fit its field's
- * type, it would be read as several items of a list, or a `..` in it would lead out of the path it is
- * appended to.
+ * type, it would be read as several items of a list, a `..` in it would lead out of the path it is
+ * appended to, or a `"` or `\` in it would end or change the quoted string of a filter it stands in.
  */
 export interface Withheld {
   readonly name: string;
   readonly value: string;
-  readonly reason: 'option' | 'type' | 'list' | 'path';
+  readonly reason: 'option' | 'type' | 'list' | 'path' | 'quote';
 }
 
 /** The result of filling one template. */
@@ -164,7 +164,8 @@ export interface FilledCommand {
    * prod --all` from a pod named `--all`), which quoting does not stop; and a value that does not fit
    * its field's type (`iptables -I OUTPUT -d 0.0.0.0/0 -j DROP` from an fd.sip of `0.0.0.0/0`); and a
    * value with a comma or a blank where the command reads a list (`pkill -KILL -u root,alice -x sshd`
-   * from a user.name of `root,alice`).
+   * from a user.name of `root,alice`); a path with a `..` appended to another (`"$r"{{fd.name}}`); and a
+   * value with a `"` or `\` inside the quoted string of a filter (`eq \"$a\"`).
    */
   readonly withheld: readonly Withheld[];
 }
@@ -206,10 +207,26 @@ export function commandProgram(command: string): string {
   return '';
 }
 
-/** Where the shell word that holds offset `at` of a template starts. */
+/**
+ * Where the shell word that holds offset `at` of a template starts: after the last blank or command
+ * break before it that no quotes hold (`v="x $u"` is one word).
+ */
 function wordStart(template: string, at: number): number {
-  let start = at;
-  while (start > 0 && !/\s/.test(template[start - 1] as string) && !COMMAND_BREAK.test(template[start - 1] as string)) start--;
+  let start = 0;
+  let quote = '';
+  for (let i = 0; i < at; i++) {
+    const c = template[i] as string;
+    if (quote === "'") {
+      if (c === "'") quote = '';
+    } else if (c === '\\') {
+      i++;
+    } else if (c === '"') {
+      quote = quote === '"' ? '' : '"';
+    } else if (quote === '') {
+      if (c === "'") quote = "'";
+      else if (/\s/.test(c) || COMMAND_BREAK.test(c)) start = i + 1;
+    }
+  }
   return start;
 }
 
@@ -303,6 +320,45 @@ function afterText(template: string, at: number): boolean {
   return template.slice(wordStart(template, at), at).replace(ASSIGNING, '').replace(/["']/g, '') !== '';
 }
 
+/** What ends a string of a filter language (`"`) or changes what follows it (`\`). */
+const STRING_ENDING = /["\\]/;
+
+/**
+ * Whether a value put at `at` would stand inside a string of another language that the command's
+ * argument holds, written with `\"` in a shell word: an Okta System Log filter (`"filter=actor.displayName
+ * eq \"$a\""`) or a gcloud logging filter (`"principalEmail=\"$u\""`). A `"` in the value would end
+ * that string and the rest would be read as more of the filter (`x\" or actor.id pr \"` selects every
+ * user's events, and the command then acts on whichever comes first); a `\` would escape what follows.
+ * Followed through variables, as the list check is.
+ */
+function endsQuotedString(template: string, at: number, value: string): boolean {
+  return STRING_ENDING.test(value) && hereOrThroughVariables(template, at, value, (p) => inEmbeddedString(template, p));
+}
+
+/**
+ * Whether offset `at` of a template stands between a `\"` and the next one in the same shell word
+ * (in or out of the shell's own double quotes; single quotes take a backslash as it is).
+ */
+function inEmbeddedString(template: string, at: number): boolean {
+  let shell: '' | "'" | '"' = '';
+  let inner = false;
+  for (let i = 0; i < at; i++) {
+    const c = template[i] as string;
+    if (shell === "'") {
+      if (c === "'") shell = '';
+    } else if (c === '\\') {
+      if (template[i + 1] === '"') inner = !inner;
+      i++;
+    } else if (c === '"') {
+      shell = shell === '"' ? '' : '"';
+    } else if (shell === '') {
+      if (c === "'") shell = "'";
+      else if (/\s/.test(c) || COMMAND_BREAK.test(c)) inner = false;
+    }
+  }
+  return inner;
+}
+
 /** addsListItems for a value (one with a comma or a blank) at `at` itself. */
 function readsList(template: string, at: number, value: string): boolean {
   const from = commandStart(template, at);
@@ -342,6 +398,7 @@ function withheldReason(template: string, at: number, name: string, value: strin
   if ((value.startsWith('-') && optionPosition(template, at)) || cutToOption(template, at, value)) return 'option';
   if (addsListItems(template, at, value)) return 'list';
   if (leavesPath(template, at, value)) return 'path';
+  if (endsQuotedString(template, at, value)) return 'quote';
   return undefined;
 }
 

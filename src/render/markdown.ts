@@ -268,6 +268,8 @@ function whyWithheld(w: Withheld): string {
       return 'holds a comma or a blank, and the command would read it as more than one item of a list';
     case 'path':
       return 'holds a `..` component, and appended to the path before it (such as the container\'s root) it would lead out of that path';
+    case 'quote':
+      return 'holds a `"` or a backslash, and inside the quoted text of the command\'s filter it would end that text, so that the rest of the value would change what the filter selects';
   }
 }
 
