@@ -195,6 +195,32 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+function count(text: string, c: string): number {
+  return text.split(c).length - 1;
+}
+
+/**
+ * For each shell word of a template, how many `"` it writes as text: escaped (`\"`) or inside single
+ * quotes; the quotes that open and close the shell's own strings are not text.
+ */
+function literalQuotesPerWord(template: string): number[] {
+  const words = [0];
+  let quote = '';
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i] as string;
+    if (quote === "'") {
+      if (ch === "'") quote = '';
+      else if (ch === '"') words[words.length - 1]++;
+    } else if (ch === '\\') {
+      if (template[i + 1] === '"') words[words.length - 1]++;
+      i++;
+    } else if (ch === '"') quote = quote === '"' ? '' : '"';
+    else if (quote === '' && ch === "'") quote = "'";
+    else if (quote === '' && /[\s|;&()]/.test(ch)) words.push(0);
+  }
+  return words;
+}
+
 /** Each tool call of each command that was run (the controls aside), with the command it came from. */
 function eachCall(visit: (c: Filled, args: string[]) => void): void {
   ran.forEach((r, i) => {
@@ -309,6 +335,22 @@ describe('commands filled from hostile alerts', () => {
     expect(climb.every((c) => c.withheld.some((w) => w.name === 'fd.name' && w.reason === 'path'))).toBe(true);
   });
 
+  it("hand no tool a filter whose quoted text an alert value ended", () => {
+    // `--data-urlencode "filter=actor.displayName eq \"$a\""`: an Okta display name of `x" or actor.id pr "`
+    // would end the quoted name and select every user's events. A filter argument may hold no more `"`
+    // than a word of its template writes as text (escaped, or inside single quotes).
+    const bad: string[] = [];
+    eachCall((c, args) => {
+      const most = Math.max(...literalQuotesPerWord(c.template));
+      for (const a of args.slice(1)) if (a.startsWith('filter=') && count(a, '"') > most) bad.push(`${c.where}: ${args[0]} got ${JSON.stringify(a).slice(0, 120)} from ${JSON.stringify(c.command).slice(0, 200)}`);
+    });
+    expect(bad.slice(0, 10)).toEqual([]);
+    // The attack reached such commands, the destructive ones among them, and was left out of them.
+    const quoted = commands.filter((c) => valueOf(c.alert, 'okta.actor.name') === 'x" or actor.id pr "' && /eq \\"\$a\\"/.test(c.template));
+    expect(new Set(quoted.map((c) => c.alert.rule))).toEqual(new Set(['Too many denied MFA Pushes in last 5min', 'Adding user to application membership in OKTA', 'removing MFA factor from user in OKTA']));
+    expect(quoted.every((c) => c.withheld.some((w) => w.name === 'okta.actor.name' && w.reason === 'quote'))).toBe(true);
+  });
+
   it('pass each alert value to the tool it names unchanged, as one argument (or the end of one)', () => {
     // A {{field|ere}} reaches its tool as the pattern that matches only the value (escape.test.ts checks
     // that pattern against grep -E).
@@ -322,7 +364,8 @@ describe('commands filled from hostile alerts', () => {
         // bash cannot pass a NUL in an argument, and a lone surrogate is written as U+FFFD.
         if (raw === undefined || raw.includes('\0') || LONE_SURROGATE.test(raw)) continue;
         const v = m[2] === 'ere' ? ereEscape(raw) : raw;
-        if (!r.calls.some((args) => args.slice(1).some((a) => a === v || a.endsWith(v) || a.endsWith(`=${v}`)))) {
+        // In a filter's quoted text (`filter=target.displayName eq \"$g\"`) it stands between quotes.
+        if (!r.calls.some((args) => args.slice(1).some((a) => a === v || a.endsWith(v) || a.endsWith(`=${v}`) || a.includes(`"${v}"`)))) {
           bad.push(`${c.where}: ${m[0]} = ${JSON.stringify(v).slice(0, 80)} reached no tool intact; calls ${JSON.stringify(r.calls).slice(0, 300)}`);
         }
       }

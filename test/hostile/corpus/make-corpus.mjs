@@ -49,6 +49,7 @@ export const PAYLOADS = {
   'shell-glob-dash': '-rf * ? [a-z] ~root !! {a,b} --help',
   'list-items': 'alice,root pods,secrets',
   'path-climb': '/../../../../etc/passwd',
+  'filter-quote': 'x" or actor.id pr "',
   template: '{{proc.name}} {{k8s.ns.name}} {{ container.id }} {{alert.rule}}',
   nul: 'before\u0000after',
   'lone-surrogates': 'x\ud800y\udfffz\ud83d',
@@ -92,12 +93,15 @@ function records(name, v) {
     case: name,
     [`extra ${v}`]: v,
   });
+  // Okta's commands quote display names inside System Log filters (`filter=target.displayName eq \"$g\"`).
+  const okta = { 'okta.actor.name': v, 'okta.target.user.name': v, 'okta.target.group.name': v, 'okta.target.app.alternateid': v, 'okta.client.ip': '203.0.113.7' };
   const all = [
     base('Terminal shell in container', 'syscall', common),
     base('Write below binary dir', 'syscall', common),
     base('Read sensitive file untrusted', 'syscall', common),
     base('Create HostIPC Pod', 'k8s_audit', { 'ka.target.namespace': v, 'ka.resp.name': v, 'ka.user.name': v, 'ka.target.resource': 'pods' }),
     { ...base(v, 'syscall', common), rule: `${v} (unknown rule)` },
+    base('Adding user in OKTA group', 'okta', okta),
   ];
   // Rules whose commands read lists (`pkill -KILL -u {{user.name}}`, `kubectl delete {{ka.target.resource}}`,
   // `aws ec2 describe-instances --filters Name=reservation-id,Values={{ct.response.reservationid}}`).
@@ -111,6 +115,10 @@ function records(name, v) {
   // Rules whose remediations move, chmod or chattr a path under the container's root (`mv "$r"{{fd.name}} ...`).
   if (name === 'path-climb') {
     all.push(base('Update Package Repository', 'syscall', common), base('Non sudo setuid', 'syscall', common), base('Clear Log Activities', 'syscall', common));
+  }
+  // Rules whose remediations end sessions or remove a membership of the user a filter finds.
+  if (name === 'filter-quote') {
+    all.push(base('Too many denied MFA Pushes in last 5min', 'okta', okta), base('Adding user to application membership in OKTA', 'okta', okta), base('removing MFA factor from user in OKTA', 'okta', okta));
   }
   // The combined attack is large: once with a KB entry, once as an unknown rule.
   return name === 'everything' ? [all[0], all[4]] : all;
