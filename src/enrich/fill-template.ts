@@ -208,26 +208,39 @@ export function commandProgram(command: string): string {
 }
 
 /**
- * Where the shell word that holds offset `at` of a template starts: after the last blank or command
- * break before it that no quotes hold (`v="x $u"` is one word).
+ * Where offset `at` of a template stands in shell terms: where its shell word starts (after the last
+ * blank or command break before it that no quotes hold: `v="x $u"` is one word), and whether it stands
+ * between a `\"` and the next one in that word, in or out of the shell's own double quotes (single
+ * quotes take a backslash as it is): in a string of another language that the argument holds, such as
+ * an Okta filter's `eq \"$a\"`.
  */
-function wordStart(template: string, at: number): number {
-  let start = 0;
+function shellPosition(template: string, at: number): { wordStart: number; embedded: boolean } {
+  let wordStart = 0;
+  let embedded = false;
   let quote = '';
   for (let i = 0; i < at; i++) {
     const c = template[i] as string;
     if (quote === "'") {
       if (c === "'") quote = '';
     } else if (c === '\\') {
+      if (template[i + 1] === '"') embedded = !embedded;
       i++;
     } else if (c === '"') {
       quote = quote === '"' ? '' : '"';
     } else if (quote === '') {
       if (c === "'") quote = "'";
-      else if (/\s/.test(c) || COMMAND_BREAK.test(c)) start = i + 1;
+      else if (/\s/.test(c) || COMMAND_BREAK.test(c)) {
+        wordStart = i + 1;
+        embedded = false;
+      }
     }
   }
-  return start;
+  return { wordStart, embedded };
+}
+
+/** Where the shell word that holds offset `at` of a template starts. */
+function wordStart(template: string, at: number): number {
+  return shellPosition(template, at).wordStart;
 }
 
 
@@ -332,32 +345,9 @@ const STRING_ENDING = /["\\]/;
  * Followed through variables, as the list check is.
  */
 function endsQuotedString(template: string, at: number, value: string): boolean {
-  return STRING_ENDING.test(value) && hereOrThroughVariables(template, at, value, (p) => inEmbeddedString(template, p));
+  return STRING_ENDING.test(value) && hereOrThroughVariables(template, at, value, (p) => shellPosition(template, p).embedded);
 }
 
-/**
- * Whether offset `at` of a template stands between a `\"` and the next one in the same shell word
- * (in or out of the shell's own double quotes; single quotes take a backslash as it is).
- */
-function inEmbeddedString(template: string, at: number): boolean {
-  let shell: '' | "'" | '"' = '';
-  let inner = false;
-  for (let i = 0; i < at; i++) {
-    const c = template[i] as string;
-    if (shell === "'") {
-      if (c === "'") shell = '';
-    } else if (c === '\\') {
-      if (template[i + 1] === '"') inner = !inner;
-      i++;
-    } else if (c === '"') {
-      shell = shell === '"' ? '' : '"';
-    } else if (shell === '') {
-      if (c === "'") shell = "'";
-      else if (/\s/.test(c) || COMMAND_BREAK.test(c)) inner = false;
-    }
-  }
-  return inner;
-}
 
 /** addsListItems for a value (one with a comma or a blank) at `at` itself. */
 function readsList(template: string, at: number, value: string): boolean {

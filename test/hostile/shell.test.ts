@@ -204,20 +204,25 @@ function count(text: string, c: string): number {
  * quotes; the quotes that open and close the shell's own strings are not text.
  */
 function literalQuotesPerWord(template: string): number[] {
-  const words = [0];
+  const words: number[] = [];
+  let n = 0;
   let quote = '';
   for (let i = 0; i < template.length; i++) {
     const ch = template[i] as string;
     if (quote === "'") {
       if (ch === "'") quote = '';
-      else if (ch === '"') words[words.length - 1]++;
+      else if (ch === '"') n++;
     } else if (ch === '\\') {
-      if (template[i + 1] === '"') words[words.length - 1]++;
+      if (template[i + 1] === '"') n++;
       i++;
     } else if (ch === '"') quote = quote === '"' ? '' : '"';
     else if (quote === '' && ch === "'") quote = "'";
-    else if (quote === '' && /[\s|;&()]/.test(ch)) words.push(0);
+    else if (quote === '' && /[\s|;&()]/.test(ch)) {
+      words.push(n);
+      n = 0;
+    }
   }
+  words.push(n);
   return words;
 }
 
