@@ -340,7 +340,7 @@ const STRING_ENDING = /["\\]/;
  * Whether a value put at `at` would stand inside a string of another language that the command's
  * argument holds, written with `\"` in a shell word: an Okta System Log filter (`"filter=actor.displayName
  * eq \"$a\""`) or a gcloud logging filter (`"principalEmail=\"$u\""`). A `"` in the value would end
- * * that string and the rest would be read as more of the filter (`x" or actor.id pr "` selects every
+ * that string and the rest would be read as more of the filter (`x" or actor.id pr "` selects every
  * user's events, and the command then acts on whichever comes first); a `\` would escape what follows.
  * Followed through variables, as the list check is.
  */
