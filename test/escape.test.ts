@@ -287,6 +287,18 @@ describe('templates', () => {
     expect(fill('a={{okta.actor.name}}; curl --data-urlencode "filter=eventType eq \\"x\\"" -H "X-Name: $a"', 'x"').withheld).toEqual([]);
     expect(fill('a={{okta.actor.name}}; printf \'%s \\"\' "$a"', 'x"').withheld).toEqual([]);
   });
+  it('reads a template as bash does: a | or ( in quotes starts no command, and a -- in a command substitution ends no options', () => {
+    const fill = (template: string, value: string) => fillTemplate(template, () => value);
+    // kubectl's own list, after a selector whose quotes hold a `(`: the comma would add a resource name.
+    expect(fill("kubectl delete pods -l 'app in (web)' {{ka.target.name}}", 'web-1,db-0').withheld).toEqual([{ name: 'ka.target.name', value: 'web-1,db-0', reason: 'list' }]);
+    expect(fill("kubectl delete pods -l 'app in (web)' {{ka.target.name}}", 'web-1').withheld).toEqual([]);
+    // The `--` belongs to the command inside $(...), not to crictl: --all would still be an option of crictl stop.
+    expect(fill('crictl stop "$(echo -- x)" {{container.id}}', '--all').withheld).toEqual([{ name: 'container.id', value: '--all', reason: 'option' }]);
+    expect(fill('crictl stop -- {{container.id}}', '--all').withheld).toEqual([]);
+    // Inside the substitution the command is its own (pkill reads -u's value as a list), and after it the outer one.
+    expect(fill('n="$(pkill -u {{user.name}})"', 'root,alice').withheld).toEqual([{ name: 'user.name', value: 'root,alice', reason: 'list' }]);
+    expect(fill('x="$(pkill -u root)" ps -o pid {{user.name}}', 'root,alice').withheld).toEqual([]);
+  });
   it('never lets a filled value end the quoted string it is put in, as jq reads it', () => {
     // jq reads the shell word as a program: a string literal that holds the value. When it is filled in,
     // jq must print the value itself, whole.

@@ -92,6 +92,14 @@ describe('template uses', () => {
     expect(templateUseProblems('n={{proc.name|ere}}; lsof -nP -p "$(pgrep -d, -x "$n")"')).toEqual([]);
     expect(templateUseProblems('ps -ef | grep -e {{proc.name}}')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
     expect(templateUseProblems('ps -ef | grep -B3 -F -e {{proc.name}}')).toEqual([]);
+    // grep reads a regex only as its pattern: the first operand, or the word after -e; a file operand is a name.
+    expect(templateUseProblems(`grep -nEi 'pass(word)?|token' "$r"{{fd.name}}`)).toEqual([]);
+    expect(templateUseProblems('grep -f patterns.txt {{fd.name}}')).toEqual([]);
+    expect(templateUseProblems("ps -ef | grep -E 'a|(b)' | grep {{proc.name}}")).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
+    expect(templateUseProblems("grep -A 2 '^'{{proc.name}} /var/log/x")).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
+    expect(templateUseProblems('grep -rn -- {{proc.name}} /etc')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
+    // pgrep inside a command substitution in quotes is still pgrep.
+    expect(templateUseProblems('kill "$(pgrep -x {{proc.name}})"')).toEqual(['pgrep reads {{proc.name}} as a regular expression: write {{proc.name|ere}}']);
     expect(templateUseProblems('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}')).toEqual([]);
     // lsof -c matches a prefix, and reads ^ as "all but": only an escaped pattern between /^ and $/ is exact.
     expect(templateUseProblems('lsof -t -a -c {{proc.name}} -i :{{fd.rport}} | xargs -r kill')).toEqual(['lsof -c takes {{proc.name}} as the start of a name, and a leading ^ as "all but": write -c /^{{proc.name|ere}}$/']);

@@ -171,14 +171,7 @@ export interface FilledCommand {
 }
 
 /** What ends one simple command of a template and starts the next: a pipe, `;`, `&`, `(` or a line break. */
-export const COMMAND_BREAK = /[|;&(\n]/;
-
-/** Where the simple command that holds offset `at` of a template starts. */
-export function commandStart(template: string, at: number): number {
-  let i = at;
-  while (i > 0 && !COMMAND_BREAK.test(template[i - 1] as string)) i--;
-  return i;
-}
+const COMMAND_BREAK = /[|;&(\n]/;
 
 /** A shell word that assigns a variable, up to the value put after it (`c=` in `c={{container.id}}`). */
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=$/;
@@ -207,35 +200,76 @@ export function commandProgram(command: string): string {
   return '';
 }
 
+/** Where offset `at` of a template stands in shell terms (see shellPosition). */
+export interface ShellPosition {
+  /** Where the shell word holding it starts: after the last blank no quotes hold (`v="x $u"` is one word). */
+  readonly wordStart: number;
+  /**
+   * Whether it stands between a `\"` and the next one in that word, in or out of the shell's own double
+   * quotes (single quotes take a backslash as it is): in a string of another language that the argument
+   * holds, such as an Okta filter's `eq \"$a\"`.
+   */
+  readonly embedded: boolean;
+  /**
+   * The text of the simple command holding it, up to `at`: from after the last `|`, `;`, `&`, `(`, `)` or
+   * line break that no quotes hold, or from the `$(` of the command substitution it stands in (in double
+   * quotes too); each command substitution in it is written `$()`.
+   */
+  readonly command: string;
+  /** Where, in `command`, the word holding `at` starts. */
+  readonly wordInCommand: number;
+}
+
+/** The state of one command while a template is scanned; a command substitution gets its own. */
+interface ScanFrame {
+  /** The command's text before `from`, substitutions written `$()`. */
+  text: string;
+  from: number;
+  wordStart: number;
+  wordInText: number;
+  embedded: boolean;
+  quote: string;
+}
+
 /**
- * Where offset `at` of a template stands in shell terms: where its shell word starts (after the last
- * blank or command break before it that no quotes hold: `v="x $u"` is one word), and whether it stands
- * between a `\"` and the next one in that word, in or out of the shell's own double quotes (single
- * quotes take a backslash as it is): in a string of another language that the argument holds, such as
- * an Okta filter's `eq \"$a\"`.
+ * Reads a template as bash splits it, up to offset `at`: quotes, backslashes, command breaks and
+ * command substitutions (`"$(crictl inspect "$c" | jq -r .info.pid)"` is one word of the command around
+ * it, and `jq` the program of its own). So a `|` or `(` inside quotes (a jq program, a regex) starts no
+ * command, and a `--` inside a substitution ends no options of the command around it.
  */
-function shellPosition(template: string, at: number): { wordStart: number; embedded: boolean } {
-  let wordStart = 0;
-  let embedded = false;
-  let quote = '';
+export function shellPosition(template: string, at: number): ShellPosition {
+  const outer: ScanFrame[] = [];
+  const frame = (start: number): ScanFrame => ({ text: '', from: start, wordStart: start, wordInText: 0, embedded: false, quote: '' });
+  let f = frame(0);
   for (let i = 0; i < at; i++) {
     const c = template[i] as string;
-    if (quote === "'") {
-      if (c === "'") quote = '';
+    if (f.quote === "'") {
+      if (c === "'") f.quote = '';
     } else if (c === '\\') {
-      if (template[i + 1] === '"') embedded = !embedded;
+      if (template[i + 1] === '"') f.embedded = !f.embedded;
+      i++;
+    } else if (c === '$' && template[i + 1] === '(') {
+      f.text += `${template.slice(f.from, i)}$()`;
+      outer.push(f);
+      f = frame(i + 2);
       i++;
     } else if (c === '"') {
-      quote = quote === '"' ? '' : '"';
-    } else if (quote === '') {
-      if (c === "'") quote = "'";
-      else if (/\s/.test(c) || COMMAND_BREAK.test(c)) {
-        wordStart = i + 1;
-        embedded = false;
+      f.quote = f.quote === '"' ? '' : '"';
+    } else if (f.quote === '') {
+      if (c === "'") f.quote = "'";
+      else if (c === ')' && outer.length > 0) {
+        f = outer.pop() as ScanFrame;
+        f.from = i + 1;
+      } else if (c === ')' || COMMAND_BREAK.test(c)) {
+        f = frame(i + 1);
+      } else if (/\s/.test(c)) {
+        f.wordStart = i + 1;
+        f.wordInText = f.text.length + (i + 1 - f.from);
+        f.embedded = false;
       }
     }
   }
-  return { wordStart, embedded };
+  return { wordStart: f.wordStart, embedded: f.embedded, command: f.text + template.slice(f.from, at), wordInCommand: f.wordInText };
 }
 
 /** Where the shell word that holds offset `at` of a template starts. */
@@ -351,17 +385,15 @@ function endsQuotedString(template: string, at: number, value: string): boolean 
 
 /** addsListItems for a value (one with a comma or a blank) at `at` itself. */
 function readsList(template: string, at: number, value: string): boolean {
-  const from = commandStart(template, at);
-  const command = template.slice(from, at);
+  const { command, wordStart, wordInCommand } = shellPosition(template, at);
   const program = commandProgram(command);
   if (program === 'kubectl') return value.includes(',') && !OPTIONS_ENDED.test(command);
-  const start = wordStart(template, at);
   // The AWS CLI's shorthand: in `Name=reservation-id,Values=...` a comma starts another value or key.
-  if (program === 'aws') return value.includes(',') && template.slice(start, at).includes('=');
+  if (program === 'aws') return value.includes(',') && template.slice(wordStart, at).includes('=');
   if (!LIST_PROGRAMS.has(program)) return false;
-  const glued = /^(--[A-Za-z]+)=/.exec(template.slice(start, at));
+  const glued = /^(--[A-Za-z]+)=/.exec(template.slice(wordStart, at));
   if (glued) return LIST_OPTIONS.has(glued[1] as string);
-  const previous = template.slice(from, start).trim().split(/\s+/).pop() ?? '';
+  const previous = command.slice(0, wordInCommand).trim().split(/\s+/).pop() ?? '';
   return LIST_OPTIONS.has(previous);
 }
 
@@ -373,12 +405,13 @@ function readsList(template: string, at: number, value: string): boolean {
  * `/proc/{{x}}`) is not an argument of its own, unless that text is only variables, which may be empty.
  */
 export function optionPosition(template: string, at: number): boolean {
+  const p = shellPosition(template, at);
   // The text of the shell word before the value (back to a space or a command break), quotes aside.
-  const word = template.slice(wordStart(template, at), at).replaceAll('"', '');
+  const word = template.slice(p.wordStart, at).replaceAll('"', '');
   if (ASSIGNMENT.test(word)) return true;
   // Only variable expansions before the value (`"$r"{{fd.name}}`, r empty on the host): it may still begin the argument.
   if (word !== '' && !/^(?:\$\{?[A-Za-z_]\w*\}?)+$/.test(word)) return false;
-  return !OPTIONS_ENDED.test(template.slice(commandStart(template, at), at));
+  return !OPTIONS_ENDED.test(p.command);
 }
 
 /** Why a value may not be put at `at` in the template, or undefined when it may. */

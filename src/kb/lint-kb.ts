@@ -1,7 +1,7 @@
 // Static gates over one validated KB entry: known fields, real ATT&CK ids, parseable snippets, safe templates.
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
-import { COMMAND_BREAK, commandProgram, commandStart, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
+import { commandProgram, shellPosition, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
 import { withoutArgument } from '../alert/field-name.js';
 import { BACKTRACKING_WARNING, runsInLinearTime } from '../enrich/linear-regex.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
@@ -64,37 +64,66 @@ const REGEX_PROGRAMS = new Set(['pgrep', 'pkill']);
 /** Options of pgrep and pkill whose next word is their value (a user, a process id, a delimiter), not the pattern. */
 const VALUE_OPTIONS = new Set(['-d', '--delimiter', '-g', '--pgroup', '-G', '--group', '-P', '--parent', '-s', '--session', '-t', '--terminal', '-u', '--euid', '-U', '--uid', '-F', '--pidfile', '-r', '--runstates', '--ns', '--nslist', '--signal', '-q', '--queue']);
 
+/** Options of grep that take the next word as their value. */
+const GREP_VALUE_OPTIONS = new Set(['-e', '--regexp', '-f', '--file', '-m', '--max-count', '-A', '--after-context', '-B', '--before-context', '-C', '--context', '-d', '--directories', '-D', '--devices', '--label']);
+
+/**
+ * Whether the next word of a grep command is its pattern, from the command's words before it (`grep` first):
+ * the word after -e, else the first operand when no -e or -f gave the pattern.
+ */
+function grepPatternNext(words: readonly string[]): boolean {
+  let given = false;
+  let operands = 0;
+  for (let k = 1; k < words.length; k++) {
+    const w = words[k] as string;
+    if (w === '--') {
+      operands += words.length - k - 1;
+      break;
+    }
+    if (w === '-e' || w === '--regexp') {
+      if (k === words.length - 1) return true;
+      given = true;
+    }
+    if (w === '-f' || w === '--file' || w.startsWith('--regexp=') || w.startsWith('--file=')) given = true;
+    if (GREP_VALUE_OPTIONS.has(w)) k++;
+    else if (!w.startsWith('-') || w === '-') operands++;
+  }
+  return !given && operands === 0;
+}
+
 /**
  * Problems of the `{{...}}` uses of a command template: text in braces that is not a field template,
  * and a field passed to pgrep or pkill without `|ere` (they read it as a regular expression, so a
- * process named `.*` would match every process), or to grep without -F.
+ * process named `.*` would match every process), or to grep as its pattern without -F.
  */
 export function templateUseProblems(template: string): string[] {
   const problems: string[] = [];
   const stray = template.replace(TEMPLATE_VAR, '').indexOf('{{');
   if (stray !== -1) problems.push(`"${template.slice(stray, template.indexOf('}}', stray) + 2 || undefined)}" is not a field template: write {{field}} or {{field|ere}}`);
-  // The simple commands (split at |, ;, &, ( and newlines), each with the program it runs: its first
-  // word that is not a variable assignment.
-  const commands = template.split(COMMAND_BREAK).map((text) => ({ text, program: commandProgram(text) }));
   for (const m of template.matchAll(TEMPLATE_VAR)) {
     if (m[2] !== undefined) continue;
     const field = m[1] as string;
-    // The command the field stands in: from the last separator before it to the next one after it.
+    // The simple command the field stands in (bash's reading: quotes and command substitutions kept whole).
     const before = template.slice(0, m.index);
-    const start = commandStart(template, m.index);
-    const end = template.slice(m.index).search(COMMAND_BREAK);
-    const text = template.slice(start, end === -1 ? undefined : m.index + end);
-    const program = commandProgram(before.slice(start));
-    const previous = before.slice(start).trim().split(/\s+/).pop() ?? '';
+    const { command } = shellPosition(template, m.index);
+    const program = commandProgram(command);
+    const words = command.trim().split(/\s+/);
+    const previous = words.at(-1) ?? '';
     if (REGEX_PROGRAMS.has(program) && !VALUE_OPTIONS.has(previous)) problems.push(`${program} reads {{${field}}} as a regular expression: write {{${field}|ere}}`);
     else if (program === 'lsof' && (previous === '-c' || /\s-c\s+\/\^$/.test(before))) problems.push(`lsof -c takes {{${field}}} as the start of a name, and a leading ^ as "all but": write -c /^{{${field}|ere}}$/`);
-    else if (program === 'grep' && !/\s-[A-Za-z]*F/.test(text)) problems.push(`grep reads {{${field}}} as a regular expression: add -F`);
+    else if (program === 'grep' && !/\s(-[A-Za-z]*F|--fixed-strings)(\s|$)/.test(command) && grepPatternNext(words.slice(words.indexOf('grep'), /\s$/.test(command) ? undefined : -1))) {
+      problems.push(`grep reads {{${field}}} as a regular expression: add -F`);
+    }
     // A shell variable set to the field and handed to pgrep or pkill later (`n={{proc.name}}; pgrep -x "$n"`).
     const assigned = /(?:^|[\s|;&(])([A-Za-z_][A-Za-z0-9_]*)=$/.exec(before)?.[1];
     if (assigned === undefined) continue;
-    const use = new RegExp(`\\$\\{?${assigned}\\b`);
-    const user = commands.find((c) => REGEX_PROGRAMS.has(c.program) && use.test(c.text));
-    if (user) problems.push(`${user.program} reads $${assigned}, set from {{${field}}}, as a regular expression: write ${assigned}={{${field}|ere}}`);
+    for (const use of template.slice(m.index).matchAll(new RegExp(`\\$\\{?${assigned}\\b`, 'g'))) {
+      const user = commandProgram(shellPosition(template, m.index + use.index).command);
+      if (REGEX_PROGRAMS.has(user)) {
+        problems.push(`${user} reads $${assigned}, set from {{${field}}}, as a regular expression: write ${assigned}={{${field}|ere}}`);
+        break;
+      }
+    }
   }
   return problems;
 }
