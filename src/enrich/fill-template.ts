@@ -238,6 +238,29 @@ interface ScanFrame {
  * command, and a `--` inside a substitution ends no options of the command around it.
  */
 export function shellPosition(template: string, at: number): ShellPosition {
+  let byOffset = positions.get(template);
+  if (byOffset === undefined) {
+    // Templates come from the catalogues, a bounded set; the bound only keeps odd callers from growing it.
+    if (positions.size >= POSITIONS_KEPT) positions.clear();
+    byOffset = new Map();
+    positions.set(template, byOffset);
+  }
+  let p = byOffset.get(at);
+  if (p === undefined) {
+    p = scanShell(template, at);
+    byOffset.set(at, p);
+  }
+  return p;
+}
+
+/**
+ * shellPosition's answers by template and offset. A template is filled again for every alert of its
+ * rule (`--format ndjson` and live cards fill each alert's), and each fill asks about the same offsets.
+ */
+const positions = new Map<string, Map<number, ShellPosition>>();
+const POSITIONS_KEPT = 4096;
+
+function scanShell(template: string, at: number): ShellPosition {
   const outer: ScanFrame[] = [];
   const frame = (start: number): ScanFrame => ({ text: '', from: start, wordStart: start, wordInText: 0, embedded: false, quote: '' });
   let f = frame(0);
