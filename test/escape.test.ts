@@ -298,6 +298,8 @@ describe('templates', () => {
     // Inside the substitution the command is its own (pkill reads -u's value as a list), and after it the outer one.
     expect(fill('n="$(pkill -u {{user.name}})"', 'root,alice').withheld).toEqual([{ name: 'user.name', value: 'root,alice', reason: 'list' }]);
     expect(fill('x="$(pkill -u root)" ps -o pid {{user.name}}', 'root,alice').withheld).toEqual([]);
+    // An arithmetic expansion is part of a word: the command around it goes on.
+    expect(fill('kubectl scale --replicas=$((n + 1)) deploy {{ka.target.name}}', 'web,db').withheld).toEqual([{ name: 'ka.target.name', value: 'web,db', reason: 'list' }]);
   });
   it('never lets a filled value end the quoted string it is put in, as jq reads it', () => {
     // jq reads the shell word as a program: a string literal that holds the value. When it is filled in,

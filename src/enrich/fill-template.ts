@@ -271,6 +271,17 @@ function scanShell(template: string, at: number): ShellPosition {
     } else if (c === '\\') {
       if (template[i + 1] === '"') f.embedded = !f.embedded;
       i++;
+    } else if (c === '$' && template[i + 1] === '(' && template[i + 2] === '(') {
+      // An arithmetic expansion, `$((n + 1))`: a word part, no command; skipped to its closing `))`.
+      let depth = 0;
+      let j = i + 1;
+      for (; j < at; j++) {
+        if (template[j] === '(') depth++;
+        else if (template[j] === ')' && --depth === 0) break;
+      }
+      f.text += `${template.slice(f.from, i)}$(())`;
+      f.from = j + 1;
+      i = j;
     } else if (c === '$' && template[i + 1] === '(') {
       f.text += `${template.slice(f.from, i)}$()`;
       outer.push(f);
