@@ -311,6 +311,10 @@ function wordStart(template: string, at: number): number {
   return shellPosition(template, at).wordStart;
 }
 
+/** The words of a position's command before the word that holds it (`pkill`, `-u` for `pkill -u {{x}}`). */
+export function wordsBefore(p: ShellPosition): string[] {
+  return p.command.slice(0, p.wordInCommand).trim().split(/\s+/);
+}
 
 /** Options of ps, pgrep and pkill whose value is a list (of users, groups, process ids, sessions, terminals or names). */
 const LIST_OPTIONS = new Set(['-u', '-U', '-g', '-G', '-p', '-P', '-s', '-t', '-C', '--user', '--User', '--group', '--Group', '--pid', '--ppid', '--sid', '--tty', '--euid', '--uid', '--pgroup', '--parent', '--session', '--terminal']);
@@ -416,10 +420,10 @@ function endsQuotedString(template: string, at: number, value: string): boolean 
   return STRING_ENDING.test(value) && hereOrThroughVariables(template, at, value, (p) => shellPosition(template, p).embedded);
 }
 
-
 /** addsListItems for a value (one with a comma or a blank) at `at` itself. */
 function readsList(template: string, at: number, value: string): boolean {
-  const { command, wordStart, wordInCommand } = shellPosition(template, at);
+  const p = shellPosition(template, at);
+  const { command, wordStart } = p;
   const program = commandProgram(command);
   if (program === 'kubectl') return value.includes(',') && !OPTIONS_ENDED.test(command);
   // The AWS CLI's shorthand: in `Name=reservation-id,Values=...` a comma starts another value or key.
@@ -427,8 +431,7 @@ function readsList(template: string, at: number, value: string): boolean {
   if (!LIST_PROGRAMS.has(program)) return false;
   const glued = /^(--[A-Za-z]+)=/.exec(template.slice(wordStart, at));
   if (glued) return LIST_OPTIONS.has(glued[1] as string);
-  const previous = command.slice(0, wordInCommand).trim().split(/\s+/).pop() ?? '';
-  return LIST_OPTIONS.has(previous);
+  return LIST_OPTIONS.has(wordsBefore(p).pop() ?? '');
 }
 
 /**

@@ -1,7 +1,7 @@
 // Static gates over one validated KB entry: known fields, real ATT&CK ids, parseable snippets, safe templates.
 import { parseAllDocuments } from 'yaml';
 import type { Problem } from '../errors.js';
-import { commandProgram, shellPosition, TEMPLATE_VAR, templateVars } from '../enrich/fill-template.js';
+import { commandProgram, shellPosition, TEMPLATE_VAR, templateVars, wordsBefore } from '../enrich/fill-template.js';
 import { withoutArgument } from '../alert/field-name.js';
 import { BACKTRACKING_WARNING, runsInLinearTime } from '../enrich/linear-regex.js';
 import { ATTACK_TECHNIQUES } from './generated/attack.js';
@@ -68,13 +68,13 @@ const VALUE_OPTIONS = new Set(['-d', '--delimiter', '-g', '--pgroup', '-G', '--g
 const GREP_VALUE_OPTIONS = new Set(['-e', '--regexp', '-f', '--file', '-m', '--max-count', '-A', '--after-context', '-B', '--before-context', '-C', '--context', '-d', '--directories', '-D', '--devices', '--label']);
 
 /**
- * Whether the next word of a grep command is its pattern, from the command's words before it (`grep` first):
- * the word after -e, else the first operand when no -e or -f gave the pattern.
+ * Whether the next word of a grep command is its pattern, from the command's words before it: the word
+ * after -e, else the first operand (after `grep`) when no -e or -f gave the pattern.
  */
 function grepPatternNext(words: readonly string[]): boolean {
   let given = false;
   let operands = 0;
-  for (let k = 1; k < words.length; k++) {
+  for (let k = words.indexOf('grep') + 1; k < words.length; k++) {
     const w = words[k] as string;
     if (w === '--') {
       operands += words.length - k - 1;
@@ -105,13 +105,13 @@ export function templateUseProblems(template: string): string[] {
     const field = m[1] as string;
     // The simple command the field stands in (bash's reading: quotes and command substitutions kept whole).
     const before = template.slice(0, m.index);
-    const { command } = shellPosition(template, m.index);
+    const position = shellPosition(template, m.index);
+    const { command } = position;
     const program = commandProgram(command);
-    const words = command.trim().split(/\s+/);
-    const previous = words.at(-1) ?? '';
+    const previous = command.trim().split(/\s+/).at(-1) ?? '';
     if (REGEX_PROGRAMS.has(program) && !VALUE_OPTIONS.has(previous)) problems.push(`${program} reads {{${field}}} as a regular expression: write {{${field}|ere}}`);
     else if (program === 'lsof' && (previous === '-c' || /\s-c\s+\/\^$/.test(before))) problems.push(`lsof -c takes {{${field}}} as the start of a name, and a leading ^ as "all but": write -c /^{{${field}|ere}}$/`);
-    else if (program === 'grep' && !/\s(-[A-Za-z]*F|--fixed-strings)(\s|$)/.test(command) && grepPatternNext(words.slice(words.indexOf('grep'), /\s$/.test(command) ? undefined : -1))) {
+    else if (program === 'grep' && !/\s(-[A-Za-z]*F|--fixed-strings)(\s|$)/.test(command) && grepPatternNext(wordsBefore(position))) {
       problems.push(`grep reads {{${field}}} as a regular expression: add -F`);
     }
     // A shell variable set to the field and handed to pgrep or pkill later (`n={{proc.name}}; pgrep -x "$n"`).
