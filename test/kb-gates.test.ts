@@ -38,6 +38,14 @@ describe('built-in knowledge base', () => {
     const uses = entries.flatMap((e) => [...e.investigate, ...e.remediate].filter((c) => /repos\/\{\{\s*github\.repo\.name/.test(c.run)));
     expect(uses.length).toBeGreaterThan(5);
   });
+  it('a step that stops when a name is ambiguous says so in its explanation', () => {
+    // Okta display names and group names are not unique; a look-up that finds several ids stops with jq's
+    // error() instead of acting on one of them, and the reader must know why and what to do then.
+    const steps = entries.flatMap((e) => [...e.investigate, ...e.remediate].map((c) => ({ e, c }))).filter(({ c }) => /error\("expected one /.test(c.run));
+    expect(steps.length).toBeGreaterThanOrEqual(40);
+    const silent = steps.filter(({ c }) => !/goes on only when (exactly one|these events name exactly one)\b.*\bstops and prints (their|the) ids/s.test(c.explain));
+    expect(silent.map(({ e, c }) => `${e.file}: ${c.title}`)).toEqual([]);
+  });
   it('has an entry for every official rule, with the facts of index.json', () => {
     const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
     const missing: string[] = [];
