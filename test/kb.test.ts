@@ -90,14 +90,17 @@ describe('template uses', () => {
     expect(templateUseProblems('pkill -KILL -u {{user.name}} -x {{proc.name|ere}}')).toEqual([]);
     expect(templateUseProblems('n={{proc.name}}; lsof -nP -p "$(pgrep -d, -x "$n")"')).toEqual(['pgrep reads $n, set from {{proc.name}}, as a regular expression: write n={{proc.name|ere}}']);
     expect(templateUseProblems('n={{proc.name|ere}}; lsof -nP -p "$(pgrep -d, -x "$n")"')).toEqual([]);
-    expect(templateUseProblems('ps -ef | grep -e {{proc.name}}')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
+    expect(templateUseProblems('ps -ef | grep -e {{proc.name}}')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F before it']);
     expect(templateUseProblems('ps -ef | grep -B3 -F -e {{proc.name}}')).toEqual([]);
     // grep reads a regex only as its pattern: the first operand, or the word after -e; a file operand is a name.
     expect(templateUseProblems(`grep -nEi 'pass(word)?|token' "$r"{{fd.name}}`)).toEqual([]);
     expect(templateUseProblems('grep -f patterns.txt {{fd.name}}')).toEqual([]);
-    expect(templateUseProblems("ps -ef | grep -E 'a|(b)' | grep {{proc.name}}")).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
-    expect(templateUseProblems("grep -A 2 '^'{{proc.name}} /var/log/x")).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
-    expect(templateUseProblems('grep -rn -- {{proc.name}} /etc')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F']);
+    expect(templateUseProblems("ps -ef | grep -E 'a|(b)' | grep {{proc.name}}")).toEqual(['grep reads {{proc.name}} as a regular expression: add -F before it']);
+    expect(templateUseProblems("grep -A 2 '^'{{proc.name}} /var/log/x")).toEqual(['grep reads {{proc.name}} as a regular expression: add -F before it']);
+    expect(templateUseProblems('grep -rn -- {{proc.name}} /etc')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F before it']);
+    // An option after the pattern is read only by a grep that reorders its arguments: GNU grep does, but not
+    // when POSIXLY_CORRECT is set, and POSIX does not ask it of others.
+    expect(templateUseProblems('grep {{proc.name}} -F /etc/passwd')).toEqual(['grep reads {{proc.name}} as a regular expression: add -F before it']);
     // pgrep inside a command substitution in quotes is still pgrep.
     expect(templateUseProblems('kill "$(pgrep -x {{proc.name}})"')).toEqual(['pgrep reads {{proc.name}} as a regular expression: write {{proc.name|ere}}']);
     expect(templateUseProblems('kubectl delete pod -n {{k8s.ns.name}} {{k8s.pod.name}}')).toEqual([]);

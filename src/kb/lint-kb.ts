@@ -112,7 +112,7 @@ export function templateUseProblems(template: string): string[] {
     if (REGEX_PROGRAMS.has(program) && !VALUE_OPTIONS.has(previous)) problems.push(`${program} reads {{${field}}} as a regular expression: write {{${field}|ere}}`);
     else if (program === 'lsof' && (previous === '-c' || /\s-c\s+\/\^$/.test(before))) problems.push(`lsof -c takes {{${field}}} as the start of a name, and a leading ^ as "all but": write -c /^{{${field}|ere}}$/`);
     else if (program === 'grep' && !/\s(-[A-Za-z]*F|--fixed-strings)(\s|$)/.test(command) && grepPatternNext(wordsBefore(position))) {
-      problems.push(`grep reads {{${field}}} as a regular expression: add -F`);
+      problems.push(`grep reads {{${field}}} as a regular expression: add -F before it`);
     }
     // A shell variable set to the field and handed to pgrep or pkill later (`n={{proc.name}}; pgrep -x "$n"`).
     const assigned = /(?:^|[\s|;&(])([A-Za-z_][A-Za-z0-9_]*)=$/.exec(before)?.[1];
