@@ -45,6 +45,15 @@ describe('built-in knowledge base', () => {
     expect(steps.length).toBeGreaterThanOrEqual(40);
     const silent = steps.filter(({ c }) => !/goes on only when (exactly one|these events name exactly one)\b.*\bstops and prints (their|the) ids/s.test(c.explain));
     expect(silent.map(({ e, c }) => `${e.file}: ${c.title}`)).toEqual([]);
+    // ...and the stop stops the command: what comes after the look-up is joined by && only. With a `;`, a
+    // failed look-up left $id empty and the next call still ran (DELETE /api/v1/users//roles/...).
+    const goesOn = steps.filter(({ c }) => {
+      const ends = [...c.run.matchAll(/ end'\)/g)].map((m) => m.index + m[0].length);
+      if (ends.length === 0 || ends.some((k) => !c.run.startsWith(' && ', k))) return true;
+      const rest = c.run.slice(ends.at(-1)).replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, '""');
+      return /[;\n]|\|\||(^|[^&])&(?!&)/.test(rest);
+    });
+    expect(goesOn.map(({ e, c }) => `${e.file}: ${c.title}`)).toEqual([]);
   });
   it('has an entry for every official rule, with the facts of index.json', () => {
     const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
