@@ -28,23 +28,26 @@ describe('the next step of a card', () => {
   };
   it('is the first investigation step the alert has every value for', async () => {
     // The entry's first step needs fd.name; this unlink event has none, but it has user.name for the second.
-    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': null, 'evt.type': 'unlinkat' });
+    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': null, 'evt.type': 'unlinkat', 'container.id': 'host' });
     expect(text).toContain('next  h=$(getent passwd matt | cut -d: -f6);');
     expect(text).not.toContain('<fd.name>');
   });
   it('is the first step when the alert has the values of the first', async () => {
-    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '/home/matt/.zsh_history' });
-    expect(text).toContain('next  ls -la --time-style=full-iso /home/matt/.zsh_history && wc -l /home/matt/.zsh_history');
+    // A host event: the file is the node's own (for a container, the step reads it through the container's root).
+    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '/home/matt/.zsh_history', 'container.id': 'host' });
+    expect(text).toContain(
+      'next  c=host; r=; [ "$c" = host ] || r=/proc/$(crictl inspect "$c" | jq -r .info.pid)/root; ls -la --time-style=full-iso "$r"/home/matt/.zsh_history && wc -l "$r"/home/matt/.zsh_history',
+    );
   });
   it('passes over a step whose value the command would take for an option', async () => {
     // fd.name `-rf` would be an option of ls in the first step: the card moves on to the second.
-    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '-rf' });
+    const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '-rf', 'container.id': 'host' });
     expect(text).toContain('next  h=$(getent passwd matt | cut -d: -f6);');
     expect(text).not.toContain("'-rf'");
   });
   it('is the first step, placeholders and all, when no step has all its values', async () => {
     const text = await card({ 'proc.name': 'zsh' });
-    expect(text).toContain('next  ls -la --time-style=full-iso <fd.name> && wc -l <fd.name>');
+    expect(text).toContain('next  c=<container.id>; r=; [ "$c" = host ] || r=/proc/$(crictl inspect "$c" | jq -r .info.pid)/root; ls -la --time-style=full-iso "$r"<fd.name> && wc -l "$r"<fd.name>');
   });
 });
 
