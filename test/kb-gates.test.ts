@@ -55,6 +55,13 @@ describe('built-in knowledge base', () => {
     });
     expect(goesOn.map(({ e, c }) => `${e.file}: ${c.title}`)).toEqual([]);
   });
+  it('kills by name only within a PID namespace the step chose', () => {
+    // A process name from an alert matches same-named processes of every container on the node (and the
+    // node's own): pkill keeps to the alert's container, or to the node's processes (--ns 1), with --nslist pid.
+    const kills = entries.flatMap((e) => e.remediate.filter((c) => /\bpkill\b/.test(c.run)).map((c) => ({ e, c })));
+    expect(kills.length).toBeGreaterThanOrEqual(7);
+    expect(kills.filter(({ c }) => !/\bpkill\b[^;|&]*--ns "?(\$ns|1)"? --nslist pid\b/.test(c.run)).map(({ e, c }) => `${e.file}: ${c.title}`)).toEqual([]);
+  });
   it('has an entry for every official rule, with the facts of index.json', () => {
     const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
     const missing: string[] = [];
