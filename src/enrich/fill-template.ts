@@ -423,13 +423,13 @@ function endsQuotedString(template: string, at: number, value: string): boolean 
 /** addsListItems for a value (one with a comma or a blank) at `at` itself. */
 function readsList(template: string, at: number, value: string): boolean {
   const p = shellPosition(template, at);
-  const { command, wordStart } = p;
-  const program = commandProgram(command);
-  if (program === 'kubectl') return value.includes(',') && !OPTIONS_ENDED.test(command);
+  const program = commandProgram(p.command);
+  if (program === 'kubectl') return value.includes(',') && !OPTIONS_ENDED.test(p.command);
   // The AWS CLI's shorthand: in `Name=reservation-id,Values=...` a comma starts another value or key.
-  if (program === 'aws') return value.includes(',') && template.slice(wordStart, at).includes('=');
+  const word = template.slice(p.wordStart, at);
+  if (program === 'aws') return value.includes(',') && word.includes('=');
   if (!LIST_PROGRAMS.has(program)) return false;
-  const glued = /^(--[A-Za-z]+)=/.exec(template.slice(wordStart, at));
+  const glued = /^(--[A-Za-z]+)=/.exec(word);
   if (glued) return LIST_OPTIONS.has(glued[1] as string);
   return LIST_OPTIONS.has(wordsBefore(p).pop() ?? '');
 }
