@@ -108,9 +108,10 @@ export function templateUseProblems(template: string): string[] {
     const position = shellPosition(template, m.index);
     const { command } = position;
     const program = commandProgram(command);
-    const previous = command.trim().split(/\s+/).at(-1) ?? '';
+    // The word before the one the field stands in: the option it is the value of, if any (`-c` for `-c /^{{x}}`).
+    const previous = wordsBefore(position).at(-1) ?? '';
     if (REGEX_PROGRAMS.has(program) && !VALUE_OPTIONS.has(previous)) problems.push(`${program} reads {{${field}}} as a regular expression: write {{${field}|ere}}`);
-    else if (program === 'lsof' && (previous === '-c' || /\s-c\s+\/\^$/.test(before))) problems.push(`lsof -c takes {{${field}}} as the start of a name, and a leading ^ as "all but": write -c /^{{${field}|ere}}$/`);
+    else if (program === 'lsof' && previous === '-c') problems.push(`lsof -c takes {{${field}}} as the start of a name, and a leading ^ as "all but": write -c /^{{${field}|ere}}$/`);
     else if (program === 'grep' && !/\s(-[A-Za-z]*F|--fixed-strings)(\s|$)/.test(command) && grepPatternNext(wordsBefore(position))) {
       problems.push(`grep reads {{${field}}} as a regular expression: add -F before it`);
     }
