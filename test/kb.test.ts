@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { indexKnowledgeBase, loadKnowledgeBase } from '../src/kb/knowledge-base.
 import { matchEntry } from '../src/kb/match-entry.js';
 import { fieldBase, isKnownField, quotedTemplateUses, snippetProblems, templateUseProblems } from '../src/kb/lint-kb.js';
 import { benignMatches } from '../src/enrich/enrich.js';
+import { fillTemplate } from '../src/enrich/fill-template.js';
+import { PREPARE } from '../src/kb/schema.js';
 import { CORPUS, ROOT, alertFrom } from './helpers.js';
 
 const GOOD = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
@@ -63,6 +66,39 @@ describe('KB loader', () => {
     const invalid = parseKbFile(GOOD.replace(pattern, "value: '(unclosed'"), 'x.yaml', 'test');
     expect(invalid.warnings).toEqual([]);
     expect(invalid.problems.map((p) => p.message)).toEqual(['benign[0]: invalid regular expression "(unclosed"']);
+  });
+  it('writes the set-up a command asks for with prepare in front of its run, and names an unknown one at its line', () => {
+    const first = "  - title: List the pod's recent events\n    run: kubectl get events";
+    expect(GOOD).toContain(first);
+    const asking = (name: string): string => GOOD.replace(first, `  - title: List the pod's recent events\n    prepare: ${name}\n    run: kubectl get events`);
+    const { entry, problems } = parseKbFile(asking('container-root'), 'x.yaml', 'test');
+    expect(problems).toEqual([]);
+    expect(entry?.investigate[0]?.run).toBe(`${PREPARE['container-root']} kubectl get events -n {{k8s.ns.name}} --field-selector involvedObject.name={{k8s.pod.name}} --sort-by=.lastTimestamp`);
+    expect(entry?.investigate[0]).not.toHaveProperty('prepare');
+    expect(entry?.investigate[1]?.run).toBe(parseKbFile(GOOD, 'x.yaml', 'test').entry?.investigate[1]?.run);
+    const text = asking('container');
+    const line = text.split('\n').indexOf('    prepare: container') + 1;
+    const bad = parseKbFile(text, 'x.yaml', 'test').problems;
+    expect(bad.map((p) => p.line)).toEqual([line]);
+    expect(bad[0]?.message).toMatch(/^investigate\.0\.prepare: .*"container-pid".*"container-root".*, found "container"$/);
+  });
+  it("prepare's set-up finds the container's first process, the node's for a host event, and nothing for a container that is gone", () => {
+    // crictl stands in for the runtime; jq is the real one, reading crictl's JSON as it does on a node.
+    const dir = mkdtempSync(join(tmpdir(), 'prepare-'));
+    writeFileSync(join(dir, 'crictl'), `#!/bin/sh\n[ "$1" = inspect ] && [ "$2" = 'abc 123' ] && exec echo '{"info": {"pid": 4242}}'\necho "container \\"$2\\" not found" >&2; exit 1\n`, { mode: 0o755 });
+    const state = (name: keyof typeof PREPARE, containerId: string): string => {
+      const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? containerId : undefined)).text;
+      const r = spawnSync('bash', ['-c', `${setUp} printf '%s|%s|%s' "$c" "\${pid-unset}" "\${r-unset}"`], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` } });
+      expect(r.status).toBe(0);
+      return r.stdout;
+    };
+    expect(state('container-pid', 'host')).toBe('host|1|unset');
+    expect(state('container-pid', 'abc 123')).toBe('abc 123|4242|unset');
+    expect(state('container-pid', 'gone')).toBe('gone||unset');
+    expect(state('container-root', 'host')).toBe('host|unset|');
+    expect(state('container-root', 'abc 123')).toBe('abc 123|unset|/proc/4242/root');
+    // Not the node's root: a path under it names no file, so nothing on the node is read or changed.
+    expect(state('container-root', 'gone')).toBe('gone|unset|/proc//root');
   });
   it('rejects two entries claiming one rule, and YAML syntax errors with their line', () => {
     const dir = tempKb({ 'a.yaml': GOOD, 'b/c.yaml': GOOD, 'd.yaml': 'rule: [unclosed\n' });

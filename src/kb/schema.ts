@@ -27,17 +27,35 @@ export const mitreSchema = z.strictObject({
   tactic: z.enum(TACTICS),
 });
 
+/**
+ * Shell set-up a command may ask for with `prepare`; it is written in front of `run` when the entry is read,
+ * so the command shown, checked and filled is the whole one. A system-call rule's commands run on the node,
+ * while a container's processes and paths are its own: these reach them through the container's first process.
+ */
+export const PREPARE = {
+  /** `$c`: the alert's container id; `$pid`: the container's first process as the node sees it, 1 for a host event. */
+  'container-pid': 'c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(crictl inspect "$c" | jq -r .info.pid);',
+  /** `$c` as above; `$r`: the container's root directory seen from the node (/proc/PID/root), empty for a host event. */
+  'container-root': 'c={{container.id}}; r=; [ "$c" = host ] || r=/proc/$(crictl inspect "$c" | jq -r .info.pid)/root;',
+} as const;
+
+const PREPARE_NAMES = Object.keys(PREPARE) as [keyof typeof PREPARE, ...(keyof typeof PREPARE)[]];
+
 /** A shell command template; `{{field}}` is filled from the alert, shell-quoted. */
-export const commandSchema = z.strictObject({
-  title: text,
-  run: text,
-  /** What to look for in the output, or what the command changes. */
-  explain: text,
-  /** What to do instead when the alert lacks a field the command uses. */
-  if_missing: text.optional(),
-  /** remediate only: the command changes or removes something and cannot be undone by re-running. */
-  destructive: z.boolean().optional(),
-});
+export const commandSchema = z
+  .strictObject({
+    title: text,
+    /** Set-up written in front of `run` (PREPARE). */
+    prepare: z.enum(PREPARE_NAMES).optional(),
+    run: text,
+    /** What to look for in the output, or what the command changes. */
+    explain: text,
+    /** What to do instead when the alert lacks a field the command uses. */
+    if_missing: text.optional(),
+    /** remediate only: the command changes or removes something and cannot be undone by re-running. */
+    destructive: z.boolean().optional(),
+  })
+  .transform(({ prepare, ...step }) => (prepare === undefined ? step : { ...step, run: `${PREPARE[prepare]} ${step.run}` }));
 
 /** A configuration snippet that prevents the behaviour, in its real syntax. */
 export const snippetSchema = z.strictObject({
