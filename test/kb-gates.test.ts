@@ -5,6 +5,7 @@ import { checkCommands } from '../src/kb/check-commands.js';
 import { loadCatalogue } from '../src/kb/load-kb.js';
 import { readRulesFiles } from '../src/kb/coverage.js';
 import { normaliseRuleName } from '../src/kb/knowledge-base.js';
+import { PREPARE } from '../src/kb/schema.js';
 import { ROOT, RULES } from './helpers.js';
 
 const { entries, problems } = loadCatalogue(`${ROOT}rules-kb`, 'built-in', 'rules-kb');
@@ -61,7 +62,17 @@ describe('built-in knowledge base', () => {
     // node's own): pkill keeps to the alert's container, or to the node's processes (--ns 1), with --nslist pid.
     const kills = steps.filter(({ c, section }) => section === 'remediate' && /\bpkill\b/.test(c.run));
     expect(kills.length).toBeGreaterThanOrEqual(7);
-    expect(kills.filter(({ c }) => !/\bpkill\b[^;|&]*--ns "?(\$ns|1)"? --nslist pid\b/.test(c.run)).map(named)).toEqual([]);
+    expect(kills.filter(({ c }) => !/\bpkill\b[^;|&]*--ns "?(\$pid|1)"? --nslist pid\b/.test(c.run)).map(named)).toEqual([]);
+  });
+  it("looks a container's first process up only through prepare", () => {
+    // One written form of the look-up (PREPARE), with its host-event and gone-container cases, instead of
+    // a hand-made copy in each step that may lack them (crictl inspect host fails, and "$pid" was empty).
+    const own = steps.filter(({ c }) => {
+      const setUp = Object.values(PREPARE).find((p) => c.run.startsWith(p));
+      return /\bcrictl inspect\b[^;]*\.info\.pid\b/.test(setUp === undefined ? c.run : c.run.slice(setUp.length));
+    });
+    expect(own.map(named)).toEqual([]);
+    expect(steps.filter(({ c }) => Object.values(PREPARE).some((p) => c.run.startsWith(p))).length).toBeGreaterThanOrEqual(130);
   });
   it('has an entry for every official rule, with the facts of index.json', () => {
     const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
