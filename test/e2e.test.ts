@@ -179,9 +179,10 @@ describe('inputs and outputs', () => {
     expect(json.code).toBe(0);
     type Step = { command: string; missing: string[]; withheld: { name: string; value: string; reason: string }[] };
     const entry = (JSON.parse(json.stdout) as { groups: { match: { entry: { investigate: Step[]; remediate: Step[] } } }[] }).groups[0]?.match.entry;
-    // container.id may be any text, but not an option where crictl reads one.
-    const exec = entry?.investigate.find((s) => s.command.startsWith('crictl exec'));
-    expect(exec).toMatchObject({ command: 'crictl exec <container.id> ps -ef', missing: [], withheld: [{ name: 'container.id', value: '--help', reason: 'option' }] });
+    // container.id may be any text, but not an option where crictl reads one: as its word, or as "$c" of the set-up.
+    const optionLeftOut = { missing: [], withheld: [{ name: 'container.id', value: '--help', reason: 'option' }] };
+    expect(entry?.investigate.find((s) => s.command.startsWith('crictl inspect'))).toMatchObject({ command: 'crictl inspect <container.id>', ...optionLeftOut });
+    expect(entry?.investigate.find((s) => s.command.startsWith('c=<container.id>; pid=1; [ "$c" = host ] || pid=$(crictl inspect "$c" '))).toMatchObject(optionLeftOut);
     // A pod name is a DNS name: --all is none, wherever it stands (glued into a selector too).
     const del = entry?.remediate.find((s) => s.command.startsWith('kubectl delete pod'));
     expect(del).toMatchObject({ command: 'kubectl delete pod -n shop <k8s.pod.name>', missing: [], withheld: [{ name: 'k8s.pod.name', value: '--all', reason: 'type' }] });
@@ -353,7 +354,8 @@ describe('--redact', () => {
     const json = JSON.parse(run(['--format', 'json', '--redact', '-'], alert).stdout) as { groups: { match: { entry: { investigate: Step[]; remediate: Step[] } } }[] };
     const entry = json.groups[0]?.match.entry;
     // Filled commands carry the masked value too, quoted like any other value, and so does a value left out.
-    expect(entry?.investigate.find((s) => s.command.startsWith('crictl exec'))?.command).toBe("crictl exec 'ghp_…[redacted]' ps -ef");
+    expect(entry?.investigate.find((s) => s.command.startsWith('crictl inspect'))?.command).toBe("crictl inspect 'ghp_…[redacted]'");
+    expect(entry?.investigate.some((s) => s.command.startsWith("c='ghp_…[redacted]'; pid=1; "))).toBe(true);
     expect(entry?.remediate[0]).toMatchObject({ command: 'kubectl delete pod -n prod <k8s.pod.name>', withheld: [{ name: 'k8s.pod.name', value: 'ghp_…[redacted]', reason: 'type' }] });
     expect(run(['--format', 'json', '-'], alert).stdout).toContain('hunter22');
   });
@@ -430,7 +432,8 @@ describe('kb list, show and coverage', () => {
     const r = run(['kb', 'show', 'terminal shell in container', '--format', 'markdown']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^# Terminal shell in container\n/);
-    expect(r.stdout).toContain('crictl exec <container.id> ps -ef');
+    // The command as it runs: the set-up its entry asks for with prepare, then its own part.
+    expect(r.stdout).toContain('   c=<container.id>; pid=1; [ "$c" = host ] || pid=$(crictl inspect "$c" | jq -r .info.pid); p=$(pgrep -d, --ns "$pid" --nslist pid) && ps -o');
     expect(r.stdout).toContain('| From | built-in, rules-kb/stable/terminal-shell-in-container.yaml |');
     const none = run(['kb', 'show', 'No such rule']);
     expect(none.code).toBe(2);
