@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,23 +82,37 @@ describe('KB loader', () => {
     expect(bad.map((p) => p.line)).toEqual([line]);
     expect(bad[0]?.message).toMatch(/^investigate\.0\.prepare: .*"container-pid".*"container-root".*, found "container"$/);
   });
-  it("prepare's set-up finds the container's first process, the node's for a host event, and nothing for a container that is gone", () => {
-    // crictl stands in for the runtime; jq is the real one, reading crictl's JSON as it does on a node.
-    const dir = mkdtempSync(join(tmpdir(), 'prepare-'));
-    writeFileSync(join(dir, 'crictl'), `#!/bin/sh\n[ "$1" = inspect ] && [ "$2" = 'abc 123' ] && exec echo '{"info": {"pid": 4242}}'\necho "container \\"$2\\" not found" >&2; exit 1\n`, { mode: 0o755 });
-    const state = (name: keyof typeof PREPARE, containerId: string): string => {
+  it("prepare's set-up finds the container's first process through crictl or docker, the node's for a host event, and nothing for a container that is gone or stopped", () => {
+    // crictl and docker stand in for the runtimes, printing what theirs print; jq is the real one.
+    const jq = spawnSync('sh', ['-c', 'command -v jq'], { encoding: 'utf8' }).stdout.trim();
+    expect(jq).not.toBe('');
+    const stub = (dir: string, name: string, body: string): void => writeFileSync(join(dir, name), `#!/bin/sh\n${body}`, { mode: 0o755 });
+    const node = mkdtempSync(join(tmpdir(), 'prepare-'));
+    // A Kubernetes node: crictl knows 'abc 123' (running) and 'idle' (stopped: CRI gives pid 0); docker is there too.
+    stub(node, 'crictl', `case "$1 $2" in 'inspect abc 123') echo '{"status": {}, "info": {"pid": 4242}}';; 'inspect idle') echo '{"info": {"pid": 0}}';; *) echo "container \\"$2\\" not found" >&2; exit 1;; esac\n`);
+    // Docker prints an array, and for an unknown id `[]` on stdout with its error on stderr.
+    stub(node, 'docker', `case "$1 $2" in 'inspect d0c 1') echo '[{"Id": "d0c", "State": {"Pid": 77}}]';; 'inspect stopped') echo '[{"State": {"Pid": 0}}]';; *) echo '[]'; echo "Error: No such object: $2" >&2; exit 1;; esac\n`);
+    // A Docker host: no crictl at all, only docker and jq on the PATH.
+    const dockerOnly = mkdtempSync(join(tmpdir(), 'prepare-docker-'));
+    stub(dockerOnly, 'docker', readFileSync(join(node, 'docker'), 'utf8').replace('#!/bin/sh\n', ''));
+    symlinkSync(jq, join(dockerOnly, 'jq'));
+    const state = (name: keyof typeof PREPARE, containerId: string, path = `${node}:${process.env.PATH ?? ''}`): string => {
       const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? containerId : undefined)).text;
-      const r = spawnSync('bash', ['-c', `${setUp} printf '%s|%s|%s' "$c" "\${pid-unset}" "\${r-unset}"`], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` } });
+      const r = spawnSync('/bin/bash', ['-c', `${setUp} printf '%s|%s|%s' "$c" "\${pid-unset}" "\${r-unset}"`], { encoding: 'utf8', env: { ...process.env, PATH: path } });
       expect(r.status).toBe(0);
       return r.stdout;
     };
     expect(state('container-pid', 'host')).toBe('host|1|unset');
     expect(state('container-pid', 'abc 123')).toBe('abc 123|4242|unset');
-    expect(state('container-pid', 'gone')).toBe('gone||unset');
+    expect(state('container-pid', 'd0c 1')).toBe('d0c 1|77|unset');
+    expect(state('container-pid', 'd0c 1', dockerOnly)).toBe('d0c 1|77|unset');
+    for (const gone of ['gone', 'idle', 'stopped']) expect(state('container-pid', gone)).toBe(`${gone}||unset`);
+    expect(state('container-pid', 'gone', dockerOnly)).toBe('gone||unset');
     expect(state('container-root', 'host')).toBe('host|unset|');
     expect(state('container-root', 'abc 123')).toBe('abc 123|unset|/proc/4242/root');
+    expect(state('container-root', 'd0c 1', dockerOnly)).toBe('d0c 1|unset|/proc/77/root');
     // Not the node's root: a path under it names no file, so nothing on the node is read or changed.
-    expect(state('container-root', 'gone')).toBe('gone|unset|/proc//root');
+    for (const gone of ['gone', 'idle', 'stopped']) expect(state('container-root', gone)).toBe(`${gone}|unset|/proc//root`);
   });
   it('rejects two entries claiming one rule, and YAML syntax errors with their line', () => {
     const dir = tempKb({ 'a.yaml': GOOD, 'b/c.yaml': GOOD, 'd.yaml': 'rule: [unclosed\n' });

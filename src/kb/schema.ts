@@ -32,11 +32,16 @@ export const mitreSchema = z.strictObject({
  * so the command shown, checked and filled is the whole one. A system-call rule's commands run on the node,
  * while a container's processes and paths are its own: these reach them through the container's first process.
  */
+const FIRST_PID =
+  // CRI runtimes (containerd, CRI-O) through crictl, whose JSON has info.pid; else Docker (or podman-docker),
+  // whose inspect prints an array with State.Pid. A container that is gone or stopped gives nothing (not 0).
+  `{ crictl inspect "$c" || docker inspect "$c"; } | jq -r '.info?.pid // .[0]?.State.Pid | select(. > 0)'`;
+
 export const PREPARE = {
   /** `$c`: the alert's container id; `$pid`: the container's first process as the node sees it, 1 for a host event. */
-  'container-pid': 'c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(crictl inspect "$c" | jq -r .info.pid);',
+  'container-pid': `c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(${FIRST_PID});`,
   /** `$c` as above; `$r`: the container's root directory seen from the node (/proc/PID/root), empty for a host event. */
-  'container-root': 'c={{container.id}}; r=; [ "$c" = host ] || r=/proc/$(crictl inspect "$c" | jq -r .info.pid)/root;',
+  'container-root': `c={{container.id}}; r=; [ "$c" = host ] || r=/proc/$(${FIRST_PID})/root;`,
 } as const;
 
 const PREPARE_NAMES = Object.keys(PREPARE) as [keyof typeof PREPARE, ...(keyof typeof PREPARE)[]];
