@@ -91,10 +91,11 @@ describe('KB loader', () => {
     // A Kubernetes node: crictl knows 'abc 123' (running) and 'idle' (stopped: CRI gives pid 0); docker is there too.
     stub(node, 'crictl', `case "$1 $2" in 'inspect abc 123') echo '{"status": {}, "info": {"pid": 4242}}';; 'inspect idle') echo '{"info": {"pid": 0}}';; *) echo "container \\"$2\\" not found" >&2; exit 1;; esac\n`);
     // Docker prints an array, and for an unknown id `[]` on stdout with its error on stderr.
-    stub(node, 'docker', `case "$1 $2" in 'inspect d0c 1') echo '[{"Id": "d0c", "State": {"Pid": 77}}]';; 'inspect stopped') echo '[{"State": {"Pid": 0}}]';; *) echo '[]'; echo "Error: No such object: $2" >&2; exit 1;; esac\n`);
+    const docker = `case "$1 $2" in 'inspect d0c 1') echo '[{"Id": "d0c", "State": {"Pid": 77}}]';; 'inspect stopped') echo '[{"State": {"Pid": 0}}]';; *) echo '[]'; echo "Error: No such object: $2" >&2; exit 1;; esac\n`;
+    stub(node, 'docker', docker);
     // A Docker host: no crictl at all, only docker and jq on the PATH.
     const dockerOnly = mkdtempSync(join(tmpdir(), 'prepare-docker-'));
-    stub(dockerOnly, 'docker', readFileSync(join(node, 'docker'), 'utf8').replace('#!/bin/sh\n', ''));
+    stub(dockerOnly, 'docker', docker);
     symlinkSync(jq, join(dockerOnly, 'jq'));
     const state = (name: keyof typeof PREPARE, containerId: string, path = `${node}:${process.env.PATH ?? ''}`): string => {
       const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? containerId : undefined)).text;

@@ -27,16 +27,17 @@ export const mitreSchema = z.strictObject({
   tactic: z.enum(TACTICS),
 });
 
+/** The container `$c`'s first process as the node sees it, on stdout; nothing (not 0) when it is gone or stopped. */
+const FIRST_PID =
+  // CRI runtimes (containerd, CRI-O) through crictl, whose JSON has info.pid; else Docker (or podman-docker),
+  // whose inspect prints an array with State.Pid.
+  `{ crictl inspect "$c" || docker inspect "$c"; } | jq -r '.info?.pid // .[0]?.State.Pid | select(. > 0)'`;
+
 /**
  * Shell set-up a command may ask for with `prepare`; it is written in front of `run` when the entry is read,
  * so the command shown, checked and filled is the whole one. A system-call rule's commands run on the node,
  * while a container's processes and paths are its own: these reach them through the container's first process.
  */
-const FIRST_PID =
-  // CRI runtimes (containerd, CRI-O) through crictl, whose JSON has info.pid; else Docker (or podman-docker),
-  // whose inspect prints an array with State.Pid. A container that is gone or stopped gives nothing (not 0).
-  `{ crictl inspect "$c" || docker inspect "$c"; } | jq -r '.info?.pid // .[0]?.State.Pid | select(. > 0)'`;
-
 export const PREPARE = {
   /** `$c`: the alert's container id; `$pid`: the container's first process as the node sees it, 1 for a host event. */
   'container-pid': `c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(${FIRST_PID});`,
