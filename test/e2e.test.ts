@@ -395,11 +395,12 @@ describe('kb commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fr-kb-'));
     const good = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
     writeFileSync(join(dir, 'a.yaml'), good.replace('rule: Terminal shell in container', 'rule: Mine').replace('summary:', 'sumary: x\nsummary:'));
-    writeFileSync(join(dir, 'b.yaml'), good.replace('rule: Terminal shell in container', 'rule: Other').replace('crictl inspect {{container.id}}', 'crictl inspect $(echo {{container.id}}'));
+    writeFileSync(join(dir, 'b.yaml'), good.replace('rule: Terminal shell in container', 'rule: Other').replace('crictl inspect {{container.id}}', 'crictl inspect $(echo {{container.id}}').replace("jq -r '.items[] | select(", "jq -r '.items[] | select(.["));
     const bad = run(['kb', 'validate', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(new RegExp(`${dir}/a\\.yaml:\\d+: unknown key "sumary"`));
     expect(bad.stderr).toMatch(new RegExp(`${dir}/b\\.yaml:\\d+: investigate\\[2\\]: bash -n:`));
+    expect(bad.stderr).toMatch(new RegExp(`${dir}/b\\.yaml:\\d+: remediate\\[1\\]: jq: syntax error, unexpected`));
     expect(bad.stdout).toMatch(/1 entries checked, [2-9]\d* problems/);
     // bash -n and shellcheck over every command of 256 entries: 23-27 s alone, 38 s beside the other files.
   }, 240_000);

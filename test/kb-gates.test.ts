@@ -1,4 +1,4 @@
-// The KB gates over every built-in entry: schema, fields, ATT&CK, snippets, quoting, bash -n, shellcheck.
+// The KB gates over every built-in entry: schema, fields, ATT&CK, snippets, quoting, bash -n, shellcheck, jq.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkCommands } from '../src/kb/check-commands.js';
@@ -28,7 +28,7 @@ describe('built-in knowledge base', () => {
     expect(problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([]);
     expect(entries.length).toBeGreaterThanOrEqual(242);
   });
-  it('every command parses with bash -n and passes shellcheck (filled with sample values)', () => {
+  it('every command parses with bash -n, passes shellcheck and holds only jq programs that compile (filled with sample values)', () => {
     const shell = checkCommands(entries);
     expect(shell.skipped).toEqual([]);
     expect(shell.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([]);

@@ -10,6 +10,7 @@ import { fieldBase, isKnownField, quotedTemplateUses, snippetProblems, templateU
 import { benignMatches } from '../src/enrich/enrich.js';
 import { fillTemplate } from '../src/enrich/fill-template.js';
 import { PREPARE } from '../src/kb/schema.js';
+import { checkCommands, jqPrograms } from '../src/kb/check-commands.js';
 import { CORPUS, ROOT, alertFrom } from './helpers.js';
 
 const GOOD = readFileSync(join(ROOT, 'rules-kb/stable/terminal-shell-in-container.yaml'), 'utf8');
@@ -132,6 +133,33 @@ describe('KB loader', () => {
     expect(isKnownField('alert.hostname')).toBe(true);
     expect(isKnownField('proc.nope')).toBe(false);
   });
+});
+
+describe('jq programs of commands', () => {
+  it('reads each jq program as bash hands it over, with the variables its command defines', () => {
+    expect(jqPrograms(`kubectl get pods -A -o json | jq -r --arg ns "$n" '.items[] | select(.metadata.namespace == $ns) | .metadata.name' 2>/dev/null`)).toEqual([
+      { program: '.items[] | select(.metadata.namespace == $ns) | .metadata.name', vars: ['--arg', 'ns', 'x'] },
+    ]);
+    // In a command substitution; in double quotes, with escaped quotes; after an option's value and a redirection.
+    expect(jqPrograms(`pid=$(crictl inspect "$c" | jq -r .info.pid); jq --indent 4 --argjson n 3 2>&1 "select(.a == \\"b\\") | \\$n" f`)).toEqual([
+      { program: '.info.pid', vars: [] },
+      { program: 'select(.a == "b") | $n', vars: ['--arg', 'n', 'x'] },
+    ]);
+    // jq as a word of another command, in a message, or with its program in a file: no program here.
+    expect(jqPrograms(`echo "install jq first"; grep -c jq notes.txt; jq -f prog.jq data.json`)).toEqual([]);
+  });
+  it('names the command whose jq program does not compile, and only that one', () => {
+    // The entry's other jq programs (the prepare set-up, the exec roles) compile with it in one jq run.
+    const broken = GOOD.replace("jq -r '.items[] | select(any(", "jq -r '.items[] | selec(any(");
+    expect(broken).not.toBe(GOOD);
+    const dir = tempKb({ 'a.yaml': broken });
+    const { entries, problems } = loadCatalogue(dir, 'test');
+    expect(problems).toEqual([]);
+    const shell = checkCommands(entries);
+    expect(shell.skipped).toEqual([]);
+    expect(shell.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([`${join(dir, 'a.yaml')}: remediate[1]: jq: selec/1 is not defined`]);
+    expect(checkCommands(loadCatalogue(tempKb({ 'a.yaml': GOOD }), 'test').entries).problems).toEqual([]);
+  }, 60_000);
 });
 
 describe('template uses', () => {
