@@ -56,6 +56,11 @@ describe('built-in knowledge base', () => {
       return /[;\n]|\|\||(^|[^&])&(?!&)/.test(rest);
     });
     expect(goesOn.map(named)).toEqual([]);
+    // A look-up that reads nothing (the API call failed, or an unset OKTA_DOMAIN stopped it) printed nothing
+    // and exited 0, so the call after && still ran with an empty $id (jq 1.6 exits 0 then even with -e): the
+    // look-up reads its input with -n and first(inputs), and stops when there is none.
+    const lenient = lookups.filter(({ c }) => !/\bjq -[a-z]*n[a-z]*( --arg \w+ "\$\w+")* 'first\(inputs\) \/\/ error\("[^"]+"\) \| \[[^']*error\("expected one /.test(c.run));
+    expect(lenient.map(named)).toEqual([]);
   });
   it('kills by name only within a PID namespace the step chose', () => {
     // A process name from an alert matches same-named processes of every container on the node (and the
