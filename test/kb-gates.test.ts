@@ -77,6 +77,13 @@ describe('built-in knowledge base', () => {
     expect(own.map(named)).toEqual([]);
     expect(steps.filter(({ c }) => setUpOf(c.run) !== undefined).length).toBeGreaterThanOrEqual(130);
   });
+  it("calls Okta's API only after the set-up that checks OKTA_DOMAIN and OKTA_API_TOKEN", () => {
+    // Without it an unset OKTA_DOMAIN made curl call https:///api/v1/..., and a look-up that read nothing let the
+    // call after it run with an empty id.
+    const okta = steps.filter(({ c }) => /\$\{?OKTA_(DOMAIN|API_TOKEN)\b/.test(c.run));
+    expect(okta.length).toBeGreaterThanOrEqual(90);
+    expect(okta.filter(({ c }) => !c.run.startsWith(PREPARE['okta-api'])).map(named)).toEqual([]);
+  });
   it('has an entry for every official rule, with the facts of index.json', () => {
     const byName = new Map(entries.filter((e) => e.kind === 'rule').map((e) => [normaliseRuleName(e.rule), e]));
     const missing: string[] = [];

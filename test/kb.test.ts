@@ -116,6 +116,26 @@ describe('KB loader', () => {
     // Not the node's root: a path under it names no file, so nothing on the node is read or changed.
     for (const gone of ['gone', 'idle', 'stopped']) expect(state('container-root', gone)).toBe(`${gone}|unset|/proc//root`);
   });
+  it("prepare's Okta set-up stops the command, in a script and on an interactive line, unless both variables are set", () => {
+    const run = (env: Record<string, string>, interactive: boolean): { out: string; err: string } => {
+      const line = `${PREPARE['okta-api']} echo CALLED "$OKTA_DOMAIN"; echo AFTER`;
+      const base = { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env };
+      const r = interactive
+        ? spawnSync('bash', ['--norc', '--noprofile', '-i'], { input: `${line}\n`, encoding: 'utf8', env: base })
+        : spawnSync('bash', ['-c', line], { encoding: 'utf8', env: base });
+      return { out: r.stdout, err: r.stderr };
+    };
+    for (const interactive of [false, true]) {
+      const none = run({}, interactive);
+      expect(none.out).not.toContain('CALLED');
+      expect(none.out).not.toContain('AFTER');
+      expect(none.err).toContain('OKTA_DOMAIN: set OKTA_DOMAIN to your Okta domain');
+      const noToken = run({ OKTA_DOMAIN: 'example.okta.com' }, interactive);
+      expect(noToken.out).not.toContain('CALLED');
+      expect(noToken.err).toContain('OKTA_API_TOKEN: set OKTA_API_TOKEN to an Okta API token');
+      expect(run({ OKTA_DOMAIN: 'example.okta.com', OKTA_API_TOKEN: 't' }, interactive).out).toContain('CALLED example.okta.com\nAFTER');
+    }
+  });
   it('rejects two entries claiming one rule, and YAML syntax errors with their line', () => {
     const dir = tempKb({ 'a.yaml': GOOD, 'b/c.yaml': GOOD, 'd.yaml': 'rule: [unclosed\n' });
     const { problems, entries } = loadCatalogue(dir, 'test');

@@ -37,12 +37,19 @@ const FIRST_PID =
  * Shell set-up a command may ask for with `prepare`; it is written in front of `run` when the entry is read,
  * so the command shown, checked and filled is the whole one. A system-call rule's commands run on the node,
  * while a container's processes and paths are its own: these reach them through the container's first process.
+ * Okta's commands check first that the variables they read are set.
  */
 export const PREPARE = {
   /** `$c`: the alert's container id; `$pid`: the container's first process as the node sees it, 1 for a host event. */
   'container-pid': `c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(${FIRST_PID});`,
   /** `$c` as above; `$r`: the container's root directory seen from the node (/proc/PID/root), empty for a host event. */
   'container-root': `c={{container.id}}; r=; [ "$c" = host ] || r=/proc/$(${FIRST_PID})/root;`,
+  /**
+   * Okta's API is called with curl on `$OKTA_DOMAIN` and `$OKTA_API_TOKEN`: without them, the command stops
+   * with a message (a script exits; an interactive shell drops the rest of the line) instead of calling
+   * `https:///...`.
+   */
+  'okta-api': ': "${OKTA_DOMAIN:?set OKTA_DOMAIN to your Okta domain}" "${OKTA_API_TOKEN:?set OKTA_API_TOKEN to an Okta API token}";',
 } as const;
 
 const PREPARE_NAMES = Object.keys(PREPARE) as [keyof typeof PREPARE, ...(keyof typeof PREPARE)[]];

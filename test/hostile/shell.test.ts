@@ -180,7 +180,7 @@ beforeAll(async () => {
   ].join('\n');
   writeFileSync(join(dir, 'driver.sh'), driver);
   const bash = spawnSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim();
-  // The Okta commands read the domain and token the README tells the user to set (they stop without a domain).
+  // The Okta commands read the domain and token the README tells the user to set (they stop without them).
   const okta = ['OKTA_DOMAIN=example.okta.com', 'OKTA_API_TOKEN=token'];
   await output('env', ['-i', `PATH=${join(dir, 'no-such-dir')}`, ...okta, bash, '--norc', '--noprofile', join(dir, 'driver.sh'), ...files], { cwd });
   parseFailures = new Set((await parse).split('\n').filter(Boolean).map((f) => Number(f.slice(f.lastIndexOf('/') + 1))));
