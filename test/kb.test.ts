@@ -83,33 +83,52 @@ describe('KB loader', () => {
     expect(bad.map((p) => p.line)).toEqual([line]);
     expect(bad[0]?.message).toMatch(/^investigate\.0\.prepare: .*"container-pid".*"container-root".*, found "container"$/);
   });
-  it("prepare's set-up finds the container's first process through crictl or docker, the node's for a host event, and nothing for a container that is gone or stopped", () => {
+  it("prepare's set-up finds the container's first process through crictl or docker (also when crictl answers without a pid, as from an older cri-dockerd), the node's for a host event, and nothing for a container that is gone or stopped", () => {
     // crictl and docker stand in for the runtimes, printing what theirs print; jq is the real one.
     const jq = spawnSync('sh', ['-c', 'command -v jq'], { encoding: 'utf8' }).stdout.trim();
     expect(jq).not.toBe('');
     const stub = (dir: string, name: string, body: string): void => writeFileSync(join(dir, name), `#!/bin/sh\n${body}`, { mode: 0o755 });
     const node = mkdtempSync(join(tmpdir(), 'prepare-'));
-    // A Kubernetes node: crictl knows 'abc 123' (running) and 'idle' (stopped: CRI gives pid 0); docker is there too.
-    stub(node, 'crictl', `case "$1 $2" in 'inspect abc 123') echo '{"status": {}, "info": {"pid": 4242}}';; 'inspect idle') echo '{"info": {"pid": 0}}';; *) echo "container \\"$2\\" not found" >&2; exit 1;; esac\n`);
+    // A Kubernetes node: crictl knows 'abc 123' (running), 'idle' (stopped: CRI gives pid 0) and 'cri d' (run by a
+    // cri-dockerd from before it added the pid to its answer); docker is there too.
+    const crictl = `case "$1 $2" in 'inspect abc 123') echo '{"status": {}, "info": {"pid": 4242}}';; 'inspect idle') echo '{"info": {"pid": 0}}';; 'inspect cri d') echo '{"status": {"id": "cri d"}}';; *) echo "container \\"$2\\" not found" >&2; exit 1;; esac\n`;
+    stub(node, 'crictl', crictl);
     // Docker prints an array, and for an unknown id `[]` on stdout with its error on stderr.
-    const docker = `case "$1 $2" in 'inspect d0c 1') echo '[{"Id": "d0c", "State": {"Pid": 77}}]';; 'inspect stopped') echo '[{"State": {"Pid": 0}}]';; *) echo '[]'; echo "Error: No such object: $2" >&2; exit 1;; esac\n`;
+    const docker = `case "$1 $2" in 'inspect d0c 1') echo '[{"Id": "d0c", "State": {"Pid": 77}}]';; 'inspect cri d') echo '[{"State": {"Pid": 88}}]';; 'inspect stopped') echo '[{"State": {"Pid": 0}}]';; *) echo '[]'; echo "Error: No such object: $2" >&2; exit 1;; esac\n`;
     stub(node, 'docker', docker);
-    // A Docker host: no crictl at all, only docker and jq on the PATH.
-    const dockerOnly = mkdtempSync(join(tmpdir(), 'prepare-docker-'));
-    stub(dockerOnly, 'docker', docker);
-    symlinkSync(jq, join(dockerOnly, 'jq'));
+    // A Docker host: no crictl at all, only docker, jq and grep on the PATH; a containerd node without docker.
+    const grep = spawnSync('sh', ['-c', 'command -v grep'], { encoding: 'utf8' }).stdout.trim();
+    const onlyWith = (runtime: string, body: string): string => {
+      const dir = mkdtempSync(join(tmpdir(), `prepare-${runtime}-`));
+      stub(dir, runtime, body);
+      for (const [name, target] of [['jq', jq], ['grep', grep]] as const) symlinkSync(target, join(dir, name));
+      return dir;
+    };
+    const dockerOnly = onlyWith('docker', docker);
+    const criOnly = onlyWith('crictl', crictl);
+    let stderr = '';
     const state = (name: keyof typeof PREPARE, containerId: string, path = `${node}:${process.env.PATH ?? ''}`): string => {
       const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? containerId : undefined)).text;
       const r = spawnSync('/bin/bash', ['-c', `${setUp} printf '%s|%s|%s' "$c" "\${pid-unset}" "\${r-unset}"`], { encoding: 'utf8', env: { ...process.env, PATH: path } });
       expect(r.status).toBe(0);
+      stderr = r.stderr;
       return r.stdout;
     };
     expect(state('container-pid', 'host')).toBe('host|1|unset');
     expect(state('container-pid', 'abc 123')).toBe('abc 123|4242|unset');
+    // crictl's pid is taken without asking docker, which does not know the container.
+    expect(stderr).toBe('');
     expect(state('container-pid', 'd0c 1')).toBe('d0c 1|77|unset');
+    expect(state('container-pid', 'cri d')).toBe('cri d|88|unset');
     expect(state('container-pid', 'd0c 1', dockerOnly)).toBe('d0c 1|77|unset');
+    expect(stderr).toContain('crictl: command not found');
     for (const gone of ['gone', 'idle', 'stopped']) expect(state('container-pid', gone)).toBe(`${gone}||unset`);
     expect(state('container-pid', 'gone', dockerOnly)).toBe('gone||unset');
+    expect(stderr).toContain('Error: No such object: gone');
+    // Without docker, a container that is gone gets crictl's word for it and nothing about docker.
+    expect(state('container-pid', 'abc 123', criOnly)).toBe('abc 123|4242|unset');
+    expect(state('container-pid', 'gone', criOnly)).toBe('gone||unset');
+    expect(stderr).toBe('container "gone" not found\n');
     expect(state('container-root', 'host')).toBe('host|unset|');
     expect(state('container-root', 'abc 123')).toBe('abc 123|unset|/proc/4242/root');
     expect(state('container-root', 'd0c 1', dockerOnly)).toBe('d0c 1|unset|/proc/77/root');

@@ -29,9 +29,11 @@ export const mitreSchema = z.strictObject({
 
 /** The container `$c`'s first process as the node sees it, on stdout; nothing (not 0) when it is gone or stopped. */
 const FIRST_PID =
-  // CRI runtimes (containerd, CRI-O) through crictl, whose JSON has info.pid; else Docker (or podman-docker),
-  // whose inspect prints an array with State.Pid.
-  `{ crictl inspect "$c" || docker inspect "$c"; } | jq -r '.info?.pid // .[0]?.State.Pid | select(. > 0)'`;
+  // CRI runtimes (containerd, CRI-O) through crictl, whose JSON has info.pid. When that gives no pid (crictl
+  // missing, the container unknown to it, or a cri-dockerd from before it added the pid to its answer), Docker
+  // (or podman-docker), whose inspect prints an array with State.Pid; asked only where it is installed, so that
+  // a node without it does not print "docker: command not found" for a container that is gone.
+  `crictl inspect "$c" | jq -r '.info?.pid | select(. > 0)' | grep . || { command -v docker >/dev/null && docker inspect "$c" | jq -r '.[0].State.Pid | select(. > 0)'; }`;
 
 /**
  * Shell set-up a command may ask for with `prepare`; it is written in front of `run` when the entry is read,
