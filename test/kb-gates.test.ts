@@ -69,6 +69,19 @@ describe('built-in knowledge base', () => {
     expect(kills.length).toBeGreaterThanOrEqual(7);
     expect(kills.filter(({ c }) => !/\bpkill\b[^;|&]*--ns "?(\$pid|1)"? --nslist pid\b/.test(c.run)).map(named)).toEqual([]);
   });
+  it('lists processes by name only within a PID namespace, but for the two steps that look node-wide on purpose', () => {
+    // pgrep -x NAME on the node matches same-named processes of every container: a shell or python of another
+    // pod came up among the alert's. The generic entries did that until 2026-12-08.
+    const byName = steps.filter(({ c }) => /\bpgrep\b[^;|&)]* -x\b/.test(c.run));
+    expect(byName.length).toBeGreaterThanOrEqual(40);
+    const nodeWide = byName.filter(({ c }) => !/\bpgrep\b[^;|&)]*--ns "?(\$pid|1)"? --nslist pid\b/.test(c.run)).map(named);
+    // setns callers are often the node's own (runc, nsenter) joining a container, so every process of the name is
+    // shown next to PID 1's namespaces; an eBPF loader is killed only when it is the one process of its name.
+    expect(nodeWide).toEqual([
+      'rules-kb/incubating/bpf-program-not-profiled.yaml: Stop the unknown loader',
+      'rules-kb/incubating/change-thread-namespace.yaml: Show the namespaces of every process of that name next to the node\'s init',
+    ]);
+  });
   it("looks a container's first process up only through prepare", () => {
     // One written form of the look-up (PREPARE), with its host-event and gone-container cases, instead of
     // a hand-made copy in each step that may lack them (crictl inspect host fails, and "$pid" was empty).
