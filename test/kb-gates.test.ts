@@ -82,6 +82,36 @@ describe('built-in knowledge base', () => {
       'rules-kb/incubating/change-thread-namespace.yaml: Show the namespaces of every process of that name next to the node\'s init',
     ]);
   });
+  it("goes on after a look-up through a cluster or cloud API only when the look-up succeeded", () => {
+    // `sa=$(kubectl get pod ...); kubectl patch serviceaccount "$sa"` ran the second call with an empty name when
+    // the pod was gone, and an empty export URI had gcloud describe `gs://`: what follows a look-up is joined by &&.
+    const afterLookUp = (run: string, open: number): string => {
+      let depth = 0;
+      for (let i = open; i < run.length; i++) {
+        const ch = run[i];
+        if (ch === "'") i = run.indexOf("'", i + 1);
+        else if (ch === '"') for (i++; i < run.length && run[i] !== '"'; i++) i += run[i] === '\\' ? 1 : 0;
+        else if (ch === '(') depth++;
+        else if (ch === ')' && --depth === 0) return run.slice(i + 1);
+      }
+      return '';
+    };
+    const lookUps = steps.flatMap(({ e, c, section }) =>
+      [...c.run.matchAll(/\b\w+=\$(?=\((kubectl|aws|gcloud|gh|curl)\b)/g)].map((m) => ({ e, c, section, rest: afterLookUp(c.run, m.index + m[0].length) })),
+    );
+    expect(lookUps.length).toBeGreaterThanOrEqual(55);
+    // ...or a case over the value whose last branch says what to do when it is empty.
+    const handled = (rest: string): boolean => rest.startsWith(' && ') || /^; case "\$\w+" in .*\*\) echo "[^"]+" >&2 ;; esac$/.test(rest);
+    expect(lookUps.filter(({ rest }) => !handled(rest)).map((l) => `${named(l)}: ${l.rest.slice(0, 40)}`)).toEqual([]);
+  });
+  it("reads the API server's audit log from AUDIT_LOG, with kubeadm's path when it is unset", () => {
+    // Eight steps read a fixed /var/log/kubernetes/audit.log, a path no guide uses, while the others honoured AUDIT_LOG.
+    const reading = steps.filter(({ c }) => /\/var\/log\/kubernetes\b|\bAUDIT_LOG\b/.test(c.run));
+    expect(reading.length).toBeGreaterThanOrEqual(80);
+    const fixed = reading.filter(({ c }) => c.run.replaceAll('"${AUDIT_LOG:-/var/log/kubernetes/audit/audit.log}"', '').match(/\/var\/log\/kubernetes\b|\bAUDIT_LOG\b/));
+    expect(fixed.map(named)).toEqual([]);
+    expect(reading.filter(({ c }) => !/\bset AUDIT_LOG\b/i.test(c.explain)).map(named)).toEqual([]);
+  });
   it("looks a container's first process up only through prepare", () => {
     // One written form of the look-up (PREPARE), with its host-event and gone-container cases, instead of
     // a hand-made copy in each step that may lack them (crictl inspect host fails, and "$pid" was empty).
