@@ -401,8 +401,11 @@ describe('kb commands', () => {
     const bad = run(['kb', 'validate', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(new RegExp(`${dir}/a\\.yaml:\\d+: unknown key "sumary"`));
-    expect(bad.stderr).toMatch(new RegExp(`${dir}/b\\.yaml:\\d+: investigate\\[2\\]: bash -n:`));
-    expect(bad.stderr).toMatch(new RegExp(`${dir}/b\\.yaml:\\d+: remediate\\[1\\]: jq: syntax error, unexpected`));
+    // Each at the line of its step's run.
+    const b = readFileSync(join(dir, 'b.yaml'), 'utf8').split('\n');
+    const at = (needle: string): number => b.findIndex((l) => l.includes(needle)) + 1;
+    expect(bad.stderr).toContain(`${dir}/b.yaml:${at('crictl inspect $(echo')}: investigate[2]: bash -n:`);
+    expect(bad.stderr).toContain(`${dir}/b.yaml:${at("select(.[")}: remediate[1]: jq: syntax error, unexpected`);
     expect(bad.stdout).toMatch(/1 entries checked, [2-9]\d* problems/);
     // bash -n and shellcheck over every command of 256 entries: 23-27 s alone, 38 s beside the other files.
   }, 240_000);

@@ -196,7 +196,10 @@ describe('jq programs of commands', () => {
     expect(problems).toEqual([]);
     const shell = checkCommands(entries);
     expect(shell.skipped).toEqual([]);
-    expect(shell.problems.map((p) => `${p.file}: ${p.message}`)).toEqual([`${join(dir, 'a.yaml')}: remediate[1]: jq: selec/1 is not defined`]);
+    // At the line of that step's run in the file, not the file's first line.
+    const line = broken.split('\n').findIndex((l) => l.includes('selec(any(')) + 1;
+    expect(line).toBeGreaterThan(1);
+    expect(shell.problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([`${join(dir, 'a.yaml')}:${line}: remediate[1]: jq: selec/1 is not defined`]);
     expect(checkCommands(loadCatalogue(tempKb({ 'a.yaml': GOOD }), 'test').entries).problems).toEqual([]);
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Problem } from '../errors.js';
 import { commandProgram, fieldType, fillTemplate, shellPosition, TYPE_FORMS } from '../enrich/fill-template.js';
-import type { KbEntry } from './load-kb.js';
+import { entryLine, type KbEntry } from './load-kb.js';
 
 /**
  * A sample value with a space and a quote, so that quoting mistakes show up in the gate; a field whose
@@ -33,6 +33,8 @@ interface Target {
   readonly entry: KbEntry;
   readonly where: string;
   readonly script: string;
+  /** The line of the step's `run` (or the snippet) in the entry's file. */
+  readonly line: number;
 }
 
 function targets(entries: readonly KbEntry[]): Target[] {
@@ -40,11 +42,11 @@ function targets(entries: readonly KbEntry[]): Target[] {
   for (const entry of entries) {
     for (const section of ['investigate', 'remediate'] as const) {
       entry[section].forEach((cmd, i) => {
-        out.push({ entry, where: `${section}[${i}]`, script: sampleScript(cmd.run) });
+        out.push({ entry, where: `${section}[${i}]`, script: sampleScript(cmd.run), line: entryLine(entry, [section, i, 'run']) });
       });
     }
     entry.harden.forEach((s, i) => {
-      if (s.lang === 'shell') out.push({ entry, where: `harden[${i}]`, script: s.snippet });
+      if (s.lang === 'shell') out.push({ entry, where: `harden[${i}]`, script: s.snippet, line: entryLine(entry, ['harden', i, 'snippet']) });
     });
   }
   return out;
@@ -162,7 +164,7 @@ function jqProblems(list: readonly Target[]): Problem[] {
   if (found.length === 0 || jqCompileError(found.map((p) => p.program), found.flatMap((p) => p.vars)) === undefined) return [];
   return found.flatMap(({ t, program, vars }) => {
     const error = jqCompileError([program], vars);
-    return error === undefined ? [] : [{ file: t.entry.file, line: 1, message: `${t.where}: jq: ${error}` }];
+    return error === undefined ? [] : [{ file: t.entry.file, line: t.line, message: `${t.where}: jq: ${error}` }];
   });
 }
 
@@ -193,7 +195,7 @@ export function checkCommands(entries: readonly KbEntry[]): { problems: Problem[
         const [file, msg] = line.split('\t');
         if (!file || !msg) continue;
         const t = list[files.indexOf(file)];
-        if (t) problems.push({ file: t.entry.file, line: 1, message: `${t.where}: bash -n: ${msg.replace(/^.*?: line \d+: /, '')}` });
+        if (t) problems.push({ file: t.entry.file, line: t.line, message: `${t.where}: bash -n: ${msg.replace(/^.*?: line \d+: /, '')}` });
       }
     } else skipped.push('bash is not installed: commands were not parsed with bash -n');
     if (hasTool('shellcheck')) {
@@ -204,7 +206,7 @@ export function checkCommands(entries: readonly KbEntry[]): { problems: Problem[
       const parsed = JSON.parse(res.stdout || '{"comments":[]}') as { comments: { file: string; code: number; message: string }[] };
       for (const c of parsed.comments) {
         const t = list[files.indexOf(c.file)];
-        if (t) problems.push({ file: t.entry.file, line: 1, message: `${t.where}: shellcheck SC${c.code}: ${c.message}` });
+        if (t) problems.push({ file: t.entry.file, line: t.line, message: `${t.where}: shellcheck SC${c.code}: ${c.message}` });
       }
     } else skipped.push('shellcheck is not installed: commands were not linted');
     if (hasTool('jq')) problems.push(...jqProblems(list));

@@ -18,6 +18,14 @@ export interface KbEntry extends KbEntryData {
 /** Locates the line of a path in a parsed YAML document; used to place a problem. */
 export type LineOf = (path: readonly (string | number)[]) => number;
 
+/** Each entry read from a file, with the line finder of that file's document (for problems found later). */
+const LINES = new WeakMap<KbEntry, LineOf>();
+
+/** The line of `path` (such as `['investigate', 2, 'run']`) in the file an entry was read from; 1 when unknown. */
+export function entryLine(entry: KbEntry, path: readonly (string | number)[]): number {
+  return LINES.get(entry)?.(path) ?? 1;
+}
+
 /** What loading one catalogue directory produced. */
 export interface LoadedCatalogue {
   readonly entries: readonly KbEntry[];
@@ -124,6 +132,7 @@ export function parseKbFile(
     return { problems, warnings: [] };
   }
   const entry: KbEntry = { ...parsed.data, file, origin };
+  LINES.set(entry, lineOf);
   problems.push(...lintEntry(entry, lineOf));
   return {
     entry,
