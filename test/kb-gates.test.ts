@@ -112,6 +112,19 @@ describe('built-in knowledge base', () => {
     expect(fixed.map(named)).toEqual([]);
     expect(reading.filter(({ c }) => !/\bset AUDIT_LOG\b/i.test(c.explain)).map(named)).toEqual([]);
   });
+  it('stops with a message where a command reads a variable the user sets and it is unset', () => {
+    // `kubectl delete clusterrolebinding "$BINDING"` or `velero restore create --from-backup "$BACKUP"` ran
+    // with an empty name: the first use of such a variable is ${VAR:?what to set it to} (or ${VAR:-default}).
+    const unguarded = steps.flatMap((step) => {
+      const run = step.c.run.replace(/'[^']*'/g, "''");
+      const firsts = new Map<string, string>();
+      for (const m of run.matchAll(/\$\{?([A-Z][A-Z0-9_]*)(:[?-])?/g)) if (!firsts.has(m[1])) firsts.set(m[1], m[0]);
+      const guarded = (use: string): boolean => use.startsWith('${') && /:[?-]$/.test(use);
+      const assigned = (name: string): boolean => new RegExp(`\\b${name}=`).test(run);
+      return [...firsts].filter(([name, use]) => !guarded(use) && !assigned(name)).map(([name]) => `${named(step)}: ${name}`);
+    });
+    expect(unguarded).toEqual([]);
+  });
   it("looks a container's first process up only through prepare", () => {
     // One written form of the look-up (PREPARE), with its host-event and gone-container cases, instead of
     // a hand-made copy in each step that may lack them (crictl inspect host fails, and "$pid" was empty).
