@@ -118,7 +118,7 @@ describe('built-in knowledge base', () => {
     const unguarded = steps.flatMap((step) => {
       const run = step.c.run.replace(/'[^']*'/g, "''");
       const firsts = new Map<string, string>();
-      for (const m of run.matchAll(/\$\{?([A-Z][A-Z0-9_]*)(:[?-])?/g)) if (!firsts.has(m[1])) firsts.set(m[1], m[0]);
+      for (const [use, name = ''] of run.matchAll(/\$\{?([A-Z][A-Z0-9_]*)(:[?-])?/g)) if (!firsts.has(name)) firsts.set(name, use);
       const guarded = (use: string): boolean => use.startsWith('${') && /:[?-]$/.test(use);
       const assigned = (name: string): boolean => new RegExp(`\\b${name}=`).test(run);
       return [...firsts].filter(([name, use]) => !guarded(use) && !assigned(name)).map(([name]) => `${named(step)}: ${name}`);
