@@ -3,7 +3,7 @@ import { enrich } from '../src/enrich/enrich.js';
 import { loadKnowledgeBase, type KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { cachedMatcher } from '../src/kb/match-entry.js';
 import { markdownFoldLine, terminalCard, terminalFoldLine } from '../src/render/card.js';
-import { alertFrom } from './helpers.js';
+import { alertFrom, containerSetUp } from './helpers.js';
 
 /** The built-in catalogue, read once for the file. */
 let kb: KnowledgeBase;
@@ -36,7 +36,7 @@ describe('the next step of a card', () => {
     // A host event: the file is the node's own (for a container, the step reads it through the container's root).
     const text = await card({ 'proc.name': 'zsh', 'user.name': 'matt', 'fd.name': '/home/matt/.zsh_history', 'container.id': 'host' });
     expect(text).toContain(
-      'next  c=host; r=; [ "$c" = host ] || r=/proc/$(crictl inspect "$c" | jq -r \'.info?.pid | select(. > 0)\' | grep . || { command -v docker >/dev/null && docker inspect "$c" | jq -r \'.[0].State.Pid | select(. > 0)\'; })/root; ls -la --time-style=full-iso "$r"/home/matt/.zsh_history && wc -l "$r"/home/matt/.zsh_history',
+      `next  ${containerSetUp('container-root', 'host')} ls -la --time-style=full-iso "$r"/home/matt/.zsh_history && wc -l "$r"/home/matt/.zsh_history`,
     );
   });
   it('passes over a step whose value the command would take for an option', async () => {
@@ -47,7 +47,7 @@ describe('the next step of a card', () => {
   });
   it('is the first step, placeholders and all, when no step has all its values', async () => {
     const text = await card({ 'proc.name': 'zsh' });
-    expect(text).toContain('next  c=<container.id>; r=; [ "$c" = host ] || r=/proc/$(crictl inspect "$c" | jq -r \'.info?.pid | select(. > 0)\' | grep . || { command -v docker >/dev/null && docker inspect "$c" | jq -r \'.[0].State.Pid | select(. > 0)\'; })/root; ls -la --time-style=full-iso "$r"<fd.name> && wc -l "$r"<fd.name>');
+    expect(text).toContain(`next  ${containerSetUp('container-root', '<container.id>')} ls -la --time-style=full-iso "$r"<fd.name> && wc -l "$r"<fd.name>`);
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS, ROOT } from './helpers.js';
+import { CORPUS, containerSetUp, ROOT } from './helpers.js';
 import { PREPARE } from '../src/kb/schema.js';
 
 const BIN = join(ROOT, 'bin/falco-report.js');
@@ -183,7 +183,7 @@ describe('inputs and outputs', () => {
     // container.id may be any text, but not an option where crictl reads one: as its word, or as "$c" of the set-up.
     const optionLeftOut = { missing: [], withheld: [{ name: 'container.id', value: '--help', reason: 'option' }] };
     expect(entry?.investigate.find((s) => s.command.startsWith('crictl inspect'))).toMatchObject({ command: 'crictl inspect <container.id>', ...optionLeftOut });
-    expect(entry?.investigate.find((s) => s.command.startsWith('c=<container.id>; pid=1; [ "$c" = host ] || pid=$(crictl inspect "$c" | '))).toMatchObject(optionLeftOut);
+    expect(entry?.investigate.find((s) => s.command.startsWith(containerSetUp('container-pid', '<container.id>')))).toMatchObject(optionLeftOut);
     // A pod name is a DNS name: --all is none, wherever it stands (glued into a selector too).
     const del = entry?.remediate.find((s) => s.command.startsWith('kubectl delete pod'));
     expect(del).toMatchObject({ command: 'kubectl delete pod -n shop <k8s.pod.name>', missing: [], withheld: [{ name: 'k8s.pod.name', value: '--all', reason: 'type' }] });
@@ -439,7 +439,7 @@ describe('kb list, show and coverage', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^# Terminal shell in container\n/);
     // The command as it runs: the set-up its entry asks for with prepare, then its own part.
-    expect(r.stdout).toContain('   c=<container.id>; pid=1; [ "$c" = host ] || pid=$(crictl inspect "$c" | jq -r \'.info?.pid | select(. > 0)\' | grep . || { command -v docker >/dev/null && docker inspect "$c" | jq -r \'.[0].State.Pid | select(. > 0)\'; }); p=$(pgrep -d, --ns "$pid" --nslist pid) && ps -o');
+    expect(r.stdout).toContain(`   ${containerSetUp('container-pid', '<container.id>')} p=$(pgrep -d, --ns "$pid" --nslist pid) && ps -o`);
     expect(r.stdout).toContain('| From | built-in, rules-kb/stable/terminal-shell-in-container.yaml |');
     const none = run(['kb', 'show', 'No such rule']);
     expect(none.code).toBe(2);

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { validateAlert, isReject, type Alert } from '../src/alert/alert.js';
 import { parseJsonText } from '../src/alert/json-text.js';
+import { PREPARE } from '../src/kb/schema.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
@@ -16,4 +17,12 @@ export function alertFrom(json: string | Record<string, unknown>, file = 'test.j
   const a = validateAlert(parsed.value, file, line);
   if (isReject(a)) throw new Error(`test alert rejected: ${a.reason}`);
   return a;
+}
+
+/**
+ * A container set-up as a report shows it, for a container id that needs no quoting (or a `<container.id>`
+ * placeholder): the tests compare with this instead of a copy of the look-up.
+ */
+export function containerSetUp(name: 'container-pid' | 'container-root', containerId: string): string {
+  return PREPARE[name].replace('{{container.id}}', containerId);
 }
