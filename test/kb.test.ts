@@ -107,33 +107,52 @@ describe('KB loader', () => {
     const dockerOnly = onlyWith('docker', docker);
     const criOnly = onlyWith('crictl', crictl);
     let stderr = '';
+    let status: number | null = 0;
     const state = (name: keyof typeof PREPARE, containerId: string, path = `${node}:${process.env.PATH ?? ''}`): string => {
       const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? containerId : undefined)).text;
       const r = spawnSync('/bin/bash', ['-c', `${setUp} printf '%s|%s|%s' "$c" "\${pid-unset}" "\${r-unset}"`], { encoding: 'utf8', env: { ...process.env, PATH: path } });
-      expect(r.status).toBe(0);
-      stderr = r.stderr;
+      ({ stderr, status } = r);
       return r.stdout;
     };
-    expect(state('container-pid', 'host')).toBe('host|1|unset');
-    expect(state('container-pid', 'abc 123')).toBe('abc 123|4242|unset');
+    // A container that is not running stops the command with this line, and nothing after the set-up runs.
+    const stopped = /: the container is not running on this node\n$/;
+    const ran = (out: string): string => {
+      expect(status).toBe(0);
+      return out;
+    };
+    const stops = (out: string): void => {
+      expect(out).toBe('');
+      expect(status).not.toBe(0);
+      expect(stderr).toMatch(stopped);
+    };
+    expect(ran(state('container-pid', 'host'))).toBe('host|1|unset');
+    expect(ran(state('container-pid', 'abc 123'))).toBe('abc 123|4242|unset');
     // crictl's pid is taken without asking docker, which does not know the container.
     expect(stderr).toBe('');
-    expect(state('container-pid', 'd0c 1')).toBe('d0c 1|77|unset');
-    expect(state('container-pid', 'cri d')).toBe('cri d|88|unset');
-    expect(state('container-pid', 'd0c 1', dockerOnly)).toBe('d0c 1|77|unset');
+    expect(ran(state('container-pid', 'd0c 1'))).toBe('d0c 1|77|unset');
+    expect(ran(state('container-pid', 'cri d'))).toBe('cri d|88|unset');
+    expect(ran(state('container-pid', 'd0c 1', dockerOnly))).toBe('d0c 1|77|unset');
     expect(stderr).toContain('crictl: command not found');
-    for (const gone of ['gone', 'idle', 'stopped']) expect(state('container-pid', gone)).toBe(`${gone}||unset`);
-    expect(state('container-pid', 'gone', dockerOnly)).toBe('gone||unset');
+    for (const gone of ['gone', 'idle', 'stopped']) stops(state('container-pid', gone));
+    stops(state('container-pid', 'gone', dockerOnly));
     expect(stderr).toContain('Error: No such object: gone');
     // Without docker, a container that is gone gets crictl's word for it and nothing about docker.
-    expect(state('container-pid', 'abc 123', criOnly)).toBe('abc 123|4242|unset');
-    expect(state('container-pid', 'gone', criOnly)).toBe('gone||unset');
-    expect(stderr).toBe('container "gone" not found\n');
-    expect(state('container-root', 'host')).toBe('host|unset|');
-    expect(state('container-root', 'abc 123')).toBe('abc 123|unset|/proc/4242/root');
-    expect(state('container-root', 'd0c 1', dockerOnly)).toBe('d0c 1|unset|/proc/77/root');
-    // Not the node's root: a path under it names no file, so nothing on the node is read or changed.
-    for (const gone of ['gone', 'idle', 'stopped']) expect(state('container-root', gone)).toBe(`${gone}|unset|/proc//root`);
+    expect(ran(state('container-pid', 'abc 123', criOnly))).toBe('abc 123|4242|unset');
+    stops(state('container-pid', 'gone', criOnly));
+    expect(stderr).toMatch(/^container "gone" not found\n[^\n]*: the container is not running on this node\n$/);
+    expect(ran(state('container-root', 'host'))).toBe('host|unset|');
+    expect(ran(state('container-root', 'abc 123'))).toBe('abc 123|unset|/proc/4242/root');
+    expect(ran(state('container-root', 'd0c 1', dockerOnly))).toBe('d0c 1|unset|/proc/77/root');
+    // Not /proc//root, under which a find printed nothing, as if nothing had been found.
+    for (const gone of ['gone', 'idle', 'stopped']) stops(state('container-root', gone));
+    // Typed at an interactive shell, the rest of the line is dropped and the shell goes on.
+    for (const name of ['container-pid', 'container-root'] as const) {
+      const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? 'gone' : undefined)).text;
+      const r = spawnSync('bash', ['--norc', '--noprofile', '-i'], { input: `${setUp} echo AFTER\necho NEXT\n`, encoding: 'utf8', env: { PATH: `${node}:${process.env.PATH ?? ''}`, HOME: tmpdir() } });
+      expect(r.stdout).not.toContain('AFTER');
+      expect(r.stdout).toContain('NEXT');
+      expect(r.stderr).toContain(': the container is not running on this node\n');
+    }
   });
   it("prepare's Okta set-up stops the command, in a script and on an interactive line, unless both variables are set", () => {
     const run = (env: Record<string, string>, interactive: boolean): { out: string; err: string } => {

@@ -36,6 +36,14 @@ const FIRST_PID =
   `crictl inspect "$c" | jq -r '.info?.pid | select(. > 0)' | grep . || { command -v docker >/dev/null && docker inspect "$c" | jq -r '.[0].State.Pid | select(. > 0)'; }`;
 
 /**
+ * What the container set-ups say when the look-up finds no process: the container is gone, stopped or on
+ * another node. They stop there, as `${var:?}` does (a script exits, an interactive shell drops the rest of
+ * the line), instead of running the step on nothing: a find under `/proc//root` printed nothing, which read
+ * as "nothing found". Constant text: the alert's container id is not echoed to the terminal.
+ */
+const NOT_RUNNING = 'the container is not running on this node';
+
+/**
  * Shell set-up a command may ask for with `prepare`; it is written in front of `run` when the entry is read,
  * so the command shown, checked and filled is the whole one. A system-call rule's commands run on the node,
  * while a container's processes and paths are its own: these reach them through the container's first process.
@@ -43,9 +51,9 @@ const FIRST_PID =
  */
 export const PREPARE = {
   /** `$c`: the alert's container id; `$pid`: the container's first process as the node sees it, 1 for a host event. */
-  'container-pid': `c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(${FIRST_PID});`,
+  'container-pid': `c={{container.id}}; pid=1; [ "$c" = host ] || pid=$(${FIRST_PID}); : "\${pid:?${NOT_RUNNING}}";`,
   /** `$c` as above; `$r`: the container's root directory seen from the node (/proc/PID/root), empty for a host event. */
-  'container-root': `c={{container.id}}; r=; [ "$c" = host ] || r=/proc/$(${FIRST_PID})/root;`,
+  'container-root': `c={{container.id}}; r=; [ "$c" = host ] || { r=$(${FIRST_PID}); r=/proc/\${r:?${NOT_RUNNING}}/root; };`,
   /**
    * Okta's API is called with curl on `$OKTA_DOMAIN` and `$OKTA_API_TOKEN`: without them, the command stops
    * with a message (a script exits; an interactive shell drops the rest of the line) instead of calling
