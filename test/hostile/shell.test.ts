@@ -103,6 +103,9 @@ async function filledCommands(input: string, label: string): Promise<Filled[]> {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** What the sandbox's container look-up answers: more than any pid_max (at most 2^22), so /proc/NO_PID is never there. */
+const NO_PID = 99999999;
+
 /** What one command did when run: the commands bash looked up (all missing, PATH is empty), with arguments. */
 interface Ran {
   readonly calls: string[][];
@@ -169,8 +172,11 @@ beforeAll(async () => {
   // then the shell's pid and a random number, so that no two calls share a file.
   const calls = join(dir, 'calls');
   mkdirSync(calls);
+  // The container look-up of the set-ups (crictl | jq | grep .) gets a process id that no process can have
+  // (above the kernel's pid_max), so that the commands go on as on a node where the container runs, and a
+  // path under /proc/PID/root still names no file.
   const driver = [
-    `command_not_found_handle() { printf '%s\\0' "$@" > '${calls}'/"$n.$BASHPID.$RANDOM$RANDOM"; return 127; }`,
+    `command_not_found_handle() { printf '%s\\0' "$@" > '${calls}'/"$n.$BASHPID.$RANDOM$RANDOM"; [ "$*" != 'grep .' ] || echo ${NO_PID}; return 127; }`,
     'readonly -f command_not_found_handle',
     'n=0',
     'for f in "$@"; do',
@@ -330,7 +336,7 @@ describe('commands filled from hostile alerts', () => {
 
   it("hand no tool a path that climbs out of the container's root it was put under", () => {
     // `mv "$r"{{fd.name}} ...` with r=/proc/PID/root: an fd.name of /../../etc/passwd would reach the
-    // node's own file (PID is empty here, as crictl is not there to ask).
+    // node's own file (PID is NO_PID here).
     const bad: string[] = [];
     eachCall((c, args) => {
       for (const a of args.slice(1)) if (/\/root\/\.\.(\/|$)/.test(a)) bad.push(`${c.where}: ${args[0]} got ${JSON.stringify(a).slice(0, 80)} from ${JSON.stringify(c.command).slice(0, 200)}`);
