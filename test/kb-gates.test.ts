@@ -1,7 +1,7 @@
 // The KB gates over every built-in entry: schema, fields, ATT&CK, snippets, quoting, bash -n, shellcheck, jq.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkCommands } from '../src/kb/check-commands.js';
+import { checkCommands, wordsFrom } from '../src/kb/check-commands.js';
 import { loadCatalogue } from '../src/kb/load-kb.js';
 import { readRulesFiles } from '../src/kb/coverage.js';
 import { normaliseRuleName } from '../src/kb/knowledge-base.js';
@@ -85,19 +85,12 @@ describe('built-in knowledge base', () => {
   it("goes on after a look-up through a cluster or cloud API only when the look-up succeeded", () => {
     // `sa=$(kubectl get pod ...); kubectl patch serviceaccount "$sa"` ran the second call with an empty name when
     // the pod was gone, and an empty export URI had gcloud describe `gs://`: what follows a look-up is joined by &&.
-    const afterLookUp = (run: string, open: number): string => {
-      let depth = 0;
-      for (let i = open; i < run.length; i++) {
-        const ch = run[i];
-        if (ch === "'") i = run.indexOf("'", i + 1);
-        else if (ch === '"') for (i++; i < run.length && run[i] !== '"'; i++) i += run[i] === '\\' ? 1 : 0;
-        else if (ch === '(') depth++;
-        else if (ch === ')' && --depth === 0) return run.slice(i + 1);
-      }
-      return '';
-    };
     const lookUps = steps.flatMap(({ e, c, section }) =>
-      [...c.run.matchAll(/\b\w+=\$(?=\((kubectl|aws|gcloud|gh|curl)\b)/g)].map((m) => ({ e, c, section, rest: afterLookUp(c.run, m.index + m[0].length) })),
+      [...c.run.matchAll(/\b\w+=\$(?=\((kubectl|aws|gcloud|gh|curl)\b)/g)].map((m) => {
+        // The assignment word as bash reads it, its substitution kept as written (nothing around it is quoted).
+        const [word = ''] = wordsFrom(c.run, m.index);
+        return { e, c, section, rest: c.run.slice(m.index + word.length) };
+      }),
     );
     expect(lookUps.length).toBeGreaterThanOrEqual(55);
     // ...or a case over the value whose last branch says what to do when it is empty.
