@@ -106,49 +106,48 @@ describe('KB loader', () => {
     };
     const dockerOnly = onlyWith('docker', docker);
     const criOnly = onlyWith('crictl', crictl);
-    let stderr = '';
-    let status: number | null = 0;
-    const state = (name: keyof typeof PREPARE, containerId: string, path = `${node}:${process.env.PATH ?? ''}`): string => {
+    const run = (name: keyof typeof PREPARE, containerId: string, path: string): { out: string; err: string; status: number | null } => {
       const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? containerId : undefined)).text;
       const r = spawnSync('/bin/bash', ['-c', `${setUp} printf '%s|%s|%s' "$c" "\${pid-unset}" "\${r-unset}"`], { encoding: 'utf8', env: { ...process.env, PATH: path } });
-      ({ stderr, status } = r);
-      return r.stdout;
+      return { out: r.stdout, err: r.stderr, status: r.status };
     };
-    // A container that is not running stops the command with this line, and nothing after the set-up runs.
-    const stopped = /: the container is not running on this node\n$/;
-    const ran = (out: string): string => {
+    const onNode = `${node}:${process.env.PATH ?? ''}`;
+    /** The set-up went on: what it set, and what was said on the way. */
+    const ran = (name: keyof typeof PREPARE, containerId: string, path = onNode): { out: string; err: string } => {
+      const { out, err, status } = run(name, containerId, path);
       expect(status).toBe(0);
-      return out;
+      return { out, err };
     };
-    const stops = (out: string): void => {
-      expect(out).toBe('');
-      expect(status).not.toBe(0);
-      expect(stderr).toMatch(stopped);
+    /** A container that is not running stops the command with this line, and nothing after the set-up runs. */
+    const stops = (name: keyof typeof PREPARE, containerId: string, path = onNode): { err: string } => {
+      const r = run(name, containerId, path);
+      expect(r.out).toBe('');
+      expect(r.status).not.toBe(0);
+      expect(r.err).toMatch(/: the container is not running on this node\n$/);
+      return r;
     };
-    expect(ran(state('container-pid', 'host'))).toBe('host|1|unset');
-    expect(ran(state('container-pid', 'abc 123'))).toBe('abc 123|4242|unset');
+    expect(ran('container-pid', 'host').out).toBe('host|1|unset');
     // crictl's pid is taken without asking docker, which does not know the container.
-    expect(stderr).toBe('');
-    expect(ran(state('container-pid', 'd0c 1'))).toBe('d0c 1|77|unset');
-    expect(ran(state('container-pid', 'cri d'))).toBe('cri d|88|unset');
-    expect(ran(state('container-pid', 'd0c 1', dockerOnly))).toBe('d0c 1|77|unset');
-    expect(stderr).toContain('crictl: command not found');
-    for (const gone of ['gone', 'idle', 'stopped']) stops(state('container-pid', gone));
-    stops(state('container-pid', 'gone', dockerOnly));
-    expect(stderr).toContain('Error: No such object: gone');
+    expect(ran('container-pid', 'abc 123')).toEqual({ out: 'abc 123|4242|unset', err: '' });
+    expect(ran('container-pid', 'd0c 1').out).toBe('d0c 1|77|unset');
+    expect(ran('container-pid', 'cri d').out).toBe('cri d|88|unset');
+    const onDocker = ran('container-pid', 'd0c 1', dockerOnly);
+    expect(onDocker.out).toBe('d0c 1|77|unset');
+    expect(onDocker.err).toContain('crictl: command not found');
+    for (const gone of ['gone', 'idle', 'stopped']) stops('container-pid', gone);
+    expect(stops('container-pid', 'gone', dockerOnly).err).toContain('Error: No such object: gone');
     // Without docker, a container that is gone gets crictl's word for it and nothing about docker.
-    expect(ran(state('container-pid', 'abc 123', criOnly))).toBe('abc 123|4242|unset');
-    stops(state('container-pid', 'gone', criOnly));
-    expect(stderr).toMatch(/^container "gone" not found\n[^\n]*: the container is not running on this node\n$/);
-    expect(ran(state('container-root', 'host'))).toBe('host|unset|');
-    expect(ran(state('container-root', 'abc 123'))).toBe('abc 123|unset|/proc/4242/root');
-    expect(ran(state('container-root', 'd0c 1', dockerOnly))).toBe('d0c 1|unset|/proc/77/root');
+    expect(ran('container-pid', 'abc 123', criOnly).out).toBe('abc 123|4242|unset');
+    expect(stops('container-pid', 'gone', criOnly).err).toMatch(/^container "gone" not found\n[^\n]*: the container is not running on this node\n$/);
+    expect(ran('container-root', 'host').out).toBe('host|unset|');
+    expect(ran('container-root', 'abc 123').out).toBe('abc 123|unset|/proc/4242/root');
+    expect(ran('container-root', 'd0c 1', dockerOnly).out).toBe('d0c 1|unset|/proc/77/root');
     // Not /proc//root, under which a find printed nothing, as if nothing had been found.
-    for (const gone of ['gone', 'idle', 'stopped']) stops(state('container-root', gone));
+    for (const gone of ['gone', 'idle', 'stopped']) stops('container-root', gone);
     // Typed at an interactive shell, the rest of the line is dropped and the shell goes on.
     for (const name of ['container-pid', 'container-root'] as const) {
       const setUp = fillTemplate(PREPARE[name], (field) => (field === 'container.id' ? 'gone' : undefined)).text;
-      const r = spawnSync('bash', ['--norc', '--noprofile', '-i'], { input: `${setUp} echo AFTER\necho NEXT\n`, encoding: 'utf8', env: { PATH: `${node}:${process.env.PATH ?? ''}`, HOME: tmpdir() } });
+      const r = spawnSync('bash', ['--norc', '--noprofile', '-i'], { input: `${setUp} echo AFTER\necho NEXT\n`, encoding: 'utf8', env: { PATH: onNode, HOME: tmpdir() } });
       expect(r.stdout).not.toContain('AFTER');
       expect(r.stdout).toContain('NEXT');
       expect(r.stderr).toContain(': the container is not running on this node\n');
