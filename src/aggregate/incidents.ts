@@ -430,10 +430,12 @@ function byRisk(x: Closed, y: Closed): number {
 }
 
 /**
- * Creates the incident tracker. An alert joins the open incident of its workload when its time is
+ * Creates the incident tracker. An alert joins the open incident of its workload (for alerts of no
+ * known workload: of its source and rule) when its time is
  * within `windowMs` of that incident's alerts (for input in time order: of its last alert); otherwise the
  * open incident is closed and a new one starts. Alerts without a full date (text lines with only a time
- * of day) cannot be placed in time: they join the workload's open incident in arrival order, or open one.
+ * of day) cannot be placed in time: they join the workload's open incident of alerts without a date, in
+ * arrival order, or open one; dated alerts of the workload go on in their own.
  * Input is expected in roughly the order Falco wrote it; an alert far out of order starts a new incident.
  * Memory is bounded: at most `maxOpen` open incidents (the least recently updated is closed to make
  * room, and open incidents whose window has passed are closed as the stream moves on), a timeline of
@@ -588,7 +590,12 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       }
       const place = placeOf(a);
       const workload = place.workload;
-      const key = place.workloadKey;
+      // Alerts that name no container, pod, host or principal are not known to belong together: only
+      // repeats of one rule from one source are kept as one incident, so that no kill chain is made up
+      // of unrelated alerts. An alert without a date cannot be placed in time beside dated ones (a text
+      // log of times of day read with a JSON file of the same workload): the undated form their own.
+      let key = workload.kind === 'unknown' ? `${place.workloadKey}\u0000${source}\u0000${a.rule}` : place.workloadKey;
+      if (ms === undefined) key += '\u0000undated';
       let s = open.get(key);
       if (s && !fits(s, ms)) {
         retire(s);

@@ -189,17 +189,48 @@ describe('incident grouping', () => {
     expect(run([shell(0), shell(10 * MIN), shell(20 * MIN)], { windowMs: 10 * MIN - 1 }).total).toBe(3);
   });
 
-  it('lets an alert without a date join the open incident in arrival order', () => {
-    const undated = alertFrom({ rule: 'Terminal shell in container', priority: 'Notice', output_fields: { ...POD, 'proc.cmdline': 'bash -c later' } });
-    const r = run([shell(0), enrich(undated, match(undated)), shell(5 * MIN, { 'proc.cmdline': 'bash -c x' })]);
-    const inc = only(r.incidents);
-    expect(inc.alerts).toBe(3);
-    expect(inc.timeline.map((t) => [t.time, t.what])).toEqual([
+  it('keeps alerts without a date in an incident of their own, in arrival order, beside the dated one', () => {
+    const undated = (cmd: string): EnrichedAlert => {
+      const a = alertFrom({ rule: 'Terminal shell in container', priority: 'Notice', output_fields: { ...POD, 'proc.cmdline': cmd } });
+      return enrich(a, match(a));
+    };
+    const r = run([shell(0), undated('bash -c later'), shell(5 * MIN, { 'proc.cmdline': 'bash -c x' }), undated('bash -c last')]);
+    expect(r.total).toBe(2);
+    const [dated, apart] = [...r.incidents].sort((x, y) => (x.id < y.id ? -1 : 1));
+    // The undated alert did not cut the dated incident in two.
+    expect(dated?.timeline.map((t) => [t.time, t.what])).toEqual([
       ['2026-03-01T10:00:00.000000000Z', 'bash -il'],
-      [undefined, 'bash -c later'],
       ['2026-03-01T10:05:00.000000000Z', 'bash -c x'],
     ]);
-    expect(inc.lastSeen).toBe('2026-03-01T10:05:00.000000000Z');
+    expect(dated?.lastSeen).toBe('2026-03-01T10:05:00.000000000Z');
+    expect(apart?.workload).toEqual(dated?.workload);
+    expect(apart?.timeline.map((t) => [t.time, t.what])).toEqual([
+      [undefined, 'bash -c later'],
+      [undefined, 'bash -c last'],
+    ]);
+    expect(apart?.firstSeen).toBeUndefined();
+  });
+
+  it('does not tie alerts of no known workload together: one incident per source and rule', () => {
+    const bare = (rule: string, priority: string, source?: string): EnrichedAlert => {
+      const a = alertFrom({ rule, priority, time: at(0), ...(source ? { source } : {}), output_fields: {} });
+      return enrich(a, match(a));
+    };
+    const r = run([
+      bare('Terminal shell in container', 'Notice'),
+      bare('Read sensitive file untrusted', 'Warning'),
+      bare('Terminal shell in container', 'Notice'),
+      bare('Terminal shell in container', 'Notice', 'k8s_audit'),
+    ]);
+    expect(r.total).toBe(3);
+    const counts = r.incidents.map((i) => [i.workload.kind, i.rules.map((x) => `${x.value}:${x.count}`).join(), i.sources.join()]).sort();
+    expect(counts).toEqual([
+      ['unknown', 'Read sensitive file untrusted:1', 'syscall'],
+      ['unknown', 'Terminal shell in container:1', 'k8s_audit'],
+      ['unknown', 'Terminal shell in container:2', 'syscall'],
+    ]);
+    // No incident spans two rules, so none claims a kill chain.
+    expect(r.incidents.every((i) => i.progression.length === 0)).toBe(true);
   });
 
   it('skips Falco internal events', () => {
