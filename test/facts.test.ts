@@ -13,7 +13,7 @@ describe('generated facts', () => {
     const r = spawnSync(process.execPath, ['-e', script, SHARED], { encoding: 'utf8', maxBuffer: 1 << 26 });
     expect(r.stderr).toBe('');
     const files = JSON.parse(r.stdout) as Record<string, string>;
-    expect(Object.keys(files).sort()).toEqual(['attack.ts', 'falco-fields.ts', 'field-types.ts', 'rule-messages.ts']);
+    expect(Object.keys(files).sort()).toEqual(['attack.ts', 'falco-fields.ts', 'field-types.ts', 'rule-formats.ts', 'rule-messages.ts']);
     for (const [name, body] of Object.entries(files)) expect(readFileSync(join(ROOT, 'src/kb/generated', name), 'utf8'), name).toBe(body);
   });
   it('type the fields that commands check as fields.json does', () => {

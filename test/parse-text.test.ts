@@ -35,6 +35,77 @@ describe('plain-text alert lines', () => {
     expect(parseTextAlert('Wed Oct  2 10:00:00 2019: Falco initialized with configuration file /etc/falco/falco.yaml', 'x', 1)).toBeUndefined();
     expect(parseTextAlert('2020-09-14T07:43:15+0000: Falco internal: syscall event drop. 2 system calls dropped in last second.', 'x', 1)).toBeUndefined();
   });
+  it("reads an official rule's fields value by value with its output format, and its source", () => {
+    const a = parseTextAlert('00:40:32.000000000: Critical Detected a console login without MFA (requesting user=bob.user, requesting IP=192.0.2.24, AWS region=us-east-1)', 'x', 1);
+    expect(a?.rule).toBe('Console Login Without MFA');
+    expect(a?.source).toBe('aws_cloudtrail');
+    // A key=value reader would have read `user` as "bob.user, requesting" and a syscall user.name.
+    expect({ ...a?.fields }).toEqual({ 'ct.user': 'bob.user', 'ct.srcip': '192.0.2.24', 'ct.region': 'us-east-1' });
+    const okta = parseTextAlert("13:56:59.678000000: Warning A user has denied too many MFA pushes in last 5min (user='John Doe' reason='User rejected Okta push verify' countLast300=2)", 'x', 2);
+    expect({ ...okta?.fields }).toEqual({ 'okta.actor.name': 'John Doe', 'okta.reason': 'User rejected Okta push verify', 'okta.mfa.deny.countlast[300]': '2' });
+    expect(okta?.source).toBe('okta');
+  });
+  it("reads the keys an official rule prints when the line follows an older format (a Kubernetes audit rule's user= is ka.user.name)", () => {
+    const a = parseTextAlert('02:54:18.814529024: Warning Disallowed namespace created (user=system:serviceaccount:default:nova-sa ns=<NA>)', 'x', 1);
+    expect(a?.rule).toBe('Create Disallowed Namespace');
+    expect(a?.source).toBe('k8s_audit');
+    expect({ ...a?.fields }).toEqual({ 'ka.user.name': 'system:serviceaccount:default:nova-sa', 'ka.target.name': null });
+    // Falco 0.36's form of a syscall rule, `(file=... )` where today's has ` | file=...`.
+    const b = parseTextAlert('2024-06-21T08:54:23.812791015+0000: Warning Sensitive file opened for reading by non-trusted program (file=/etc/shadow gparent=sudo evt_type=openat user=root process=cat command=cat /etc/shadow terminal=34826 container_id=host container_name=host)', 'x', 2);
+    expect({ ...b?.fields }).toEqual({
+      'fd.name': '/etc/shadow',
+      'proc.aname[2]': 'sudo',
+      'evt.type': 'openat',
+      'user.name': 'root',
+      'proc.name': 'cat',
+      'proc.cmdline': 'cat /etc/shadow',
+      'proc.tty': '34826',
+      'container.id': 'host',
+      'container.name': 'host',
+    });
+    // Quotes the rule puts around a value are not part of it, also when the line stops following the format.
+    const c = parseTextAlert("13:56:59.678000000: Warning A user has denied too many MFA pushes in last 5min (user='John Doe' reason='no')", 'x', 3);
+    expect({ ...c?.fields }).toEqual({ 'okta.actor.name': 'John Doe', 'okta.reason': 'no' });
+  });
+  it('names the GCP rules, whose output starts with the project, by the words after it', () => {
+    const a = parseTextAlert('Jan  3 19:48:00 falco falco: 19:48:00.117403000: Notice project=project-id A GCP Pub/Sub topic has been deleted by user=user@company.com userIP=10.0.0.1', 'x', 1);
+    expect(a?.rule).toBe('GCP Pub/Sub topic deleted');
+    expect(a?.source).toBe('gcp_auditlog');
+    expect({ ...a?.fields }).toEqual({ 'gcp.projectId': 'project-id', 'gcp.user': 'user@company.com', 'gcp.callerIP': '10.0.0.1' });
+    // A message that only starts like one is not taken for it.
+    expect(parseTextAlert('10:00:00.000000000: Notice project=a b A GCP Pub/Sub topic has been deleted by user=u', 'x', 2)?.rule).not.toBe('GCP Pub/Sub topic deleted');
+  });
+  it("takes a syslog prefix's host for the alert's hostname, and an ISO time followed by a colon for Falco's own", () => {
+    expect(parseTextAlert('Feb 13 20:33:20 node-1 falco[19460]: 20:33:20.106330811: Error File below / or /root opened for writing (user=root file=/root/.zsh_history)', 'x', 1)?.hostname).toBe('node-1');
+    expect(parseTextAlert('<13>2024-08-07T13:49:16Z web-3 falco: 13:49:16.1: Notice Unexpected message (user=root)', 'x', 2)?.hostname).toBe('web-3');
+    const own = parseTextAlert('2024-01-01T00:00:00Z: Warning Shell: spawned (user=root)', 'x', 3);
+    expect(own?.priority).toBe('Warning');
+    expect(own?.hostname).toBeUndefined();
+    expect(own?.time).toBe('2024-01-01T00:00:00.000000000Z');
+  });
+  it("reads the pairs Falco's -pk and -pc append, after the output's closing parenthesis too", () => {
+    const pk = parseTextAlert('13:58:40.957866797: Error File below / or /root opened for writing (user=root command=mysql -ppassword search parent=<NA> file=/root/.mysql_history.TMP program=mysql) k8s.pod=db-0 container=b27073b986af', 'x', 1);
+    expect(pk?.fields['fd.name']).toBe('/root/.mysql_history.TMP');
+    expect(pk?.fields['proc.name']).toBe('mysql');
+    expect(pk?.fields['k8s.pod.name']).toBe('db-0');
+    expect(pk?.fields['container.id']).toBe('b27073b986af');
+    const pc = parseTextAlert('Warning Sensitive file opened for reading by non-trusted program (user=root command=cmp -s shadow.bak /etc/shadow file=/etc/shadow) container=web (id=0123456789ab)', 'x', 2);
+    expect(pc?.fields['fd.name']).toBe('/etc/shadow');
+    expect(pc?.fields['container.id']).toBe('0123456789ab');
+    expect(pc?.fields['container.name']).toBe('web');
+    // A value's own parentheses stay.
+    expect(parseTextFields('Shell (user=root command=sh -c (id))')['proc.cmdline']).toBe('sh -c (id)');
+    // Today's format ends with a field: appended pairs end its value.
+    const today = parseTextAlert(
+      '10:00:00.000000000: Notice A shell was spawned in a container with an attached terminal | evt_type=execve user=root user_uid=0 user_loginuid=-1 process=bash proc_exepath=/bin/bash parent=runc command=bash -il terminal=34816 exe_flags=EXE_WRITABLE container_id=0123456789ab container_name=web',
+      'x',
+      3,
+    );
+    expect(today?.fields['evt.arg.flags']).toBe('EXE_WRITABLE');
+    expect(today?.fields['proc.cmdline']).toBe('bash -il');
+    expect(today?.fields['container.id']).toBe('0123456789ab');
+    expect(today?.fields['container.name']).toBe('web');
+  });
   it('turns most corpus text lines into alerts and leaves the non-alert ones', () => {
     const lines = readFileSync(`${CORPUS}public-text-alerts.log`, 'utf8').split('\n');
     const results = lines.map((l, i) => (l.trim() ? parseTextAlert(l, 'public-text-alerts.log', i + 1) : null)).filter((x) => x !== null);

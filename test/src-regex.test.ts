@@ -17,6 +17,7 @@ import { regexVerdict } from './regex-verdict.js';
 const ALLOWED: Readonly<Record<string, string>> = {
   'src/alert/json-text.ts: / in JSON at position \\d+.*$/': "runs on V8's JSON.parse message, whose quote of the input is short",
   'src/filter/time-bound.ts: /^(\\d{4})-(\\d\\d)-(\\d\\d)[Tt](\\d\\d):(\\d\\d):(\\d\\d)(\\.\\d+)?(.*)$/': 'runs on a --since or --until value the user typed',
+  'src/alert/parse-text.ts: /[\\s:=(]+$/': "runs on the start of a rule's output format from the rules files (generated, short)",
   'src/filter/time-bound.ts: /\\.?0+Z$/': 'runs on a time the tool wrote itself (nine fraction digits at most)',
   'src/render/markdown.ts: /\\B(?=(\\d{3})+$)/g': 'runs on counts the tool wrote itself',
   'src/tune/suggest.ts: /^_+|_+$/g': 'runs on a KB field name after runs of non-alphanumerics became one _',

@@ -1,11 +1,13 @@
 // Falco's plain-text alert lines (`13:40:44.385152581: Warning Shell spawned ...`) become alerts marked as from text.
+import { RULE_FORMATS } from '../kb/generated/rule-formats.js';
 import { RULE_MESSAGES } from '../kb/generated/rule-messages.js';
 import type { Alert, FieldValue } from './alert.js';
 import { normaliseTime } from './alert.js';
 import { parsePriority } from './priority.js';
 
 // An optional syslog prefix: `<5>`, then `Feb 13 20:33:20 host prog[pid]: ` or `2024-08-07T13:49:16Z host prog[pid]: `.
-const SYSLOG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ [\w./-]+(?:\[\d+\])?: /;
+// The host it names is where Falco ran. (An ISO time followed by `: ` is Falco's own, not syslog's.)
+const SYSLOG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) [\w./-]+(?:\[\d+\])?: /;
 const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d\.\d+): /;
 const PRIORITY = /^(Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) (\S.*)$/;
 
@@ -26,6 +28,8 @@ const TEXT_KEYS: Readonly<Record<string, string>> = {
   connection: 'fd.name',
   terminal: 'proc.tty',
   container_id: 'container.id',
+  // `-pk` appends `container=%container.id`; `-pc` `container=%container.name (id=%container.id)` (readPairs).
+  container: 'container.id',
   container_name: 'container.name',
   container_image: 'container.image.repository',
   image: 'container.image.repository',
@@ -42,24 +46,212 @@ const TEXT_KEYS: Readonly<Record<string, string>> = {
 const BY_LENGTH = [...RULE_MESSAGES].sort((a, b) => b[0].length - a[0].length);
 
 const PAIR_START = /(?:^|\s)([A-Za-z_][\w.\[\]]*)=/g;
+const APPENDED_KEY = new RegExp(PAIR_START.source, 'g');
 
-/** Reads `key=value` pairs; a value runs until the next ` key=`, so values may hold spaces. */
-export function parseTextFields(message: string): Record<string, FieldValue> {
-  const fields = Object.create(null) as Record<string, FieldValue>;
+/** What a text key stands for: a field, and the quote the rule's output puts around its value, if any. */
+interface KeyField {
+  readonly field: string;
+  readonly quote: string;
+}
+
+/** A rule's output format cut at its fields: `head`, then `fields[i]` followed by the literal text `after[i]`. */
+interface Format {
+  readonly head: string;
+  readonly fields: readonly string[];
+  readonly after: readonly string[];
+}
+
+/** What the rules files say of one rule's text: its source, its output formats and the keys they print. */
+interface RuleText {
+  readonly rule: string;
+  readonly source: string;
+  readonly formats: Format[];
+  readonly keys: Map<string, KeyField>;
+}
+
+/** `%field`, `%field[arg]`; a field name never ends with the dot of a sentence. */
+const FORMAT_FIELD = /%([A-Za-z_]\w*(?:\.\w+)*(?:\[[^\]\s]*\])?)/g;
+/** The key printed just before a field (`user=`, `user='`). */
+const KEY_BEFORE = /(?:^|[\s(|,])([A-Za-z_][\w.\[\]]*)=(['"]?)$/;
+
+function cutFormat(output: string): Format {
+  const fields: string[] = [];
+  const literals: string[] = [];
+  let last = 0;
+  for (const m of output.matchAll(FORMAT_FIELD)) {
+    literals.push(output.slice(last, m.index));
+    fields.push(m[1] as string);
+    last = m.index + m[0].length;
+  }
+  literals.push(output.slice(last));
+  return { head: literals[0] as string, fields, after: literals.slice(1) };
+}
+
+let ruleTexts: Map<string, RuleText> | undefined;
+/** Formats whose fixed start is too short to name their rule (`project=%gcp.projectId A GCP ...`). */
+let fieldFirst: RuleText[] = [];
+
+function ruleTextIndex(): Map<string, RuleText> {
+  if (ruleTexts) return ruleTexts;
+  ruleTexts = new Map();
+  for (const [rule, source, output] of RULE_FORMATS) {
+    let r = ruleTexts.get(rule);
+    if (!r) {
+      r = { rule, source, formats: [], keys: new Map() };
+      ruleTexts.set(rule, r);
+    }
+    const f = cutFormat(output);
+    r.formats.push(f);
+    for (let i = 0; i < f.fields.length; i++) {
+      const k = KEY_BEFORE.exec(i === 0 ? f.head : (f.after[i - 1] as string));
+      if (k && !r.keys.has(k[1] as string)) r.keys.set(k[1] as string, { field: f.fields[i] as string, quote: k[2] as string });
+    }
+    // As RULE_MESSAGES: a fixed start of fewer than 8 characters (`project=`) does not name a rule.
+    if (f.head.trim().replace(/[\s:=(]+$/, '').length < 8 && !fieldFirst.includes(r)) fieldFirst.push(r);
+  }
+  return ruleTexts;
+}
+
+/** How far a message follows a format, read left to right: the values of the fields whose following text was found. */
+function followFormat(message: string, f: Format): { values: Map<string, string>; complete: boolean; rest: string } | undefined {
+  if (!message.startsWith(f.head)) return undefined;
+  const values = new Map<string, string>();
+  let pos = f.head.length;
+  for (let i = 0; i < f.fields.length; i++) {
+    const text = f.after[i] as string;
+    let end: number;
+    if (text === '') {
+      // The format ends with this field: Falco may have appended `key=value` pairs (container and
+      // Kubernetes fields), which end the value at the first key Falco's outputs use.
+      end = message.length;
+      // Its own regex: matchAll (readPairs) starts a copy of PAIR_START from PAIR_START's lastIndex.
+      APPENDED_KEY.lastIndex = pos;
+      for (let m = APPENDED_KEY.exec(message); m !== null; m = APPENDED_KEY.exec(message)) {
+        if (Object.hasOwn(TEXT_KEYS, m[1] as string)) {
+          end = m.index;
+          break;
+        }
+      }
+    } else {
+      end = message.indexOf(text, pos);
+      if (end < 0) return { values, complete: false, rest: message.slice(pos) };
+    }
+    const field = f.fields[i] as string;
+    if (!values.has(field)) values.set(field, message.slice(pos, end));
+    pos = end + text.length;
+  }
+  return { values, complete: true, rest: message.slice(pos) };
+}
+
+/** A value as read from text: trimmed, `<NA>` (Falco's word for unknown) as null. */
+function textValue(raw: string): FieldValue {
+  const v = raw.trim();
+  return v === '<NA>' ? null : v;
+}
+
+/**
+ * Reads `key=value` pairs; a value runs until the next ` key=`, so values may hold spaces. `keys` (a
+ * rule's own keys) are read first; Falco's usual keys for system calls (TEXT_KEYS) too when
+ * `syscallKeys` is set.
+ */
+function readPairs(
+  message: string,
+  fields: Record<string, FieldValue>,
+  keys: ReadonlyMap<string, KeyField> | undefined,
+  syscallKeys: boolean,
+): Record<string, FieldValue> {
+  // From the first `(` on: Falco's `-pk` and `-pc` append pairs after the output's closing `)`.
   const open = message.indexOf('(');
-  const close = message.lastIndexOf(')');
-  const body = open >= 0 && close > open ? message.slice(open + 1, close) : message;
+  const body = open >= 0 ? message.slice(open + 1) : message;
   const starts = [...body.matchAll(PAIR_START)];
   starts.forEach((m, i) => {
     const key = m[1] as string;
     const from = (m.index ?? 0) + m[0].length;
     const to = i + 1 < starts.length ? (starts[i + 1]?.index ?? body.length) : body.length;
-    const field = Object.hasOwn(TEXT_KEYS, key) ? TEXT_KEYS[key] : undefined;
+    const own = keys?.get(key);
+    const field = own?.field ?? (syscallKeys && Object.hasOwn(TEXT_KEYS, key) ? TEXT_KEYS[key] : undefined);
     if (!field || field in fields) return;
-    const value = body.slice(from, to).trim();
-    fields[field] = value === '<NA>' ? null : value;
+    let value = body.slice(from, to).trim();
+    // The output's closing `)` ends the value before it: a `)` that closes nothing in the value.
+    if (value.endsWith(')') && count(value, '(') < count(value, ')')) value = value.slice(0, -1).trimEnd();
+    const q = own?.quote;
+    if (q && value.length >= 2 && value.startsWith(q) && value.endsWith(q)) value = value.slice(1, -1);
+    const named = field === 'container.id' && !own ? CONTAINER_WITH_ID.exec(value) : null;
+    if (named) {
+      fields['container.id'] = textValue(named[2] as string);
+      if (!('container.name' in fields)) fields['container.name'] = textValue(named[1] as string);
+      return;
+    }
+    fields[field] = textValue(value);
   });
   return fields;
+}
+
+/** `-pc`'s `container=NAME (id=ID)`. */
+const CONTAINER_WITH_ID = /^(\S+) \(id=([^\s()]+)\)$/;
+
+function count(text: string, c: string): number {
+  let n = 0;
+  for (let i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) n++;
+  return n;
+}
+
+/** Reads `key=value` pairs with the keys Falco's default outputs use for system calls. */
+export function parseTextFields(message: string): Record<string, FieldValue> {
+  return readPairs(message, Object.create(null) as Record<string, FieldValue>, undefined, true);
+}
+
+/** The rule, its source when the rules files know it, and the fields of one alert message. */
+export interface TextReading {
+  readonly rule: string;
+  readonly known: boolean;
+  readonly source?: string;
+  readonly fields: Record<string, FieldValue>;
+}
+
+/** The fields of a message that follows `r`'s output formats as far as it does; key=value pairs for the rest. */
+function readRule(message: string, r: RuleText, first?: { values: Map<string, string>; complete: boolean; rest: string }): TextReading {
+  let best = first;
+  for (const f of r.formats) {
+    if (best?.complete) break;
+    const m = followFormat(message, f);
+    if (m && (!best || m.complete || m.values.size > best.values.size)) best = m;
+  }
+  const fields = Object.create(null) as Record<string, FieldValue>;
+  if (best) for (const [field, raw] of best.values) fields[field] = textValue(raw);
+  const syscall = r.source === 'syscall';
+  if (best?.complete) {
+    // Pairs Falco appended after the rule's own output (`-pk`, `-pc`, append_output).
+    if (syscall) readPairs(best.rest, fields, undefined, true);
+  } else {
+    readPairs(message, fields, r.keys, syscall);
+  }
+  return { rule: r.rule, known: true, source: r.source, fields };
+}
+
+/**
+ * Reads one alert message (the text after the priority): the rule from its fixed start, or from a
+ * rule whose output starts with a field and whose next words the message has; the fields from the
+ * rule's output formats in the rules files, value by value where the message follows one, else from
+ * its key=value pairs with the rule's own keys. Messages of rules the rules files do not have
+ * (custom rules) are read with Falco's usual keys for system calls.
+ */
+export function readTextMessage(message: string): TextReading {
+  const index = ruleTextIndex();
+  const named = ruleForMessage(message);
+  const r = named.known ? index.get(named.rule) : undefined;
+  if (r) return readRule(message, r);
+  if (!named.known) {
+    for (const candidate of fieldFirst) {
+      for (const f of candidate.formats) {
+        const m = followFormat(message, f);
+        // The first field's value is one word, and the words after it are the rule's own.
+        const firstValue = m?.values.get(f.fields[0] as string);
+        if (m && firstValue !== undefined && !/\s/.test(firstValue) && (f.after[0] as string).trim().length >= 12) return readRule(message, candidate, m);
+      }
+    }
+  }
+  return { rule: named.rule, known: named.known, fields: parseTextFields(message) };
 }
 
 /** Names the rule from the message's fixed start, or makes a stable name from the message itself. */
@@ -90,18 +282,22 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
   const message = p[2] as string;
   if (!priority) return undefined;
   const when = timeText && timeText.includes('T') ? normaliseTime(timeText.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) : undefined;
-  const { rule } = ruleForMessage(message);
+  const internal = message.startsWith('Falco internal:');
+  const reading: TextReading = internal ? { ...ruleForMessage(message), fields: parseTextFields(message) } : readTextMessage(message);
+  const source = internal ? 'internal' : reading.source;
+  const host = syslog?.[1];
   return {
     file,
     line,
-    rule,
+    rule: reading.rule,
     priority,
     ...(when ?? {}),
     ...(timeText && !when ? { timeOfDay: timeText } : {}),
     output: text.trim(),
-    fields: parseTextFields(message),
+    fields: reading.fields,
     tags: [],
-    ...(message.startsWith('Falco internal:') ? { source: 'internal' } : {}),
+    ...(source !== undefined ? { source } : {}),
+    ...(host !== undefined ? { hostname: host } : {}),
     extra: Object.create(null) as Record<string, unknown>,
     fromText: true,
   };

@@ -252,7 +252,7 @@ function hints(g: RuleGroup, entry: KbEntry | undefined): string[] {
   }
   const unknowns = g.fields.filter((f) => f.unknown > 0).map((f) => f.name);
   if (unknowns.length > 0) out.push(`- Falco did not know: ${unknowns.map((n) => mdCode(n)).join(', ')} (null or <NA> in the alert).`);
-  if (g.fromText > 0) out.push(`- ${plural(g.fromText, 'alert')} read from plain-text output: only the time, priority, message and the key=value pairs of the message are known.`);
+  if (g.fromText > 0) out.push(`- ${plural(g.fromText, 'alert')} read from plain-text output: only the time, priority, message and the values the message prints are known.`);
   return out;
 }
 
