@@ -3,6 +3,8 @@ import type { Report, RuleGroup } from '../aggregate/aggregate.js';
 import type { Alert } from '../alert/alert.js';
 import { stringifyJson, stringifyJsonChunks } from '../alert/json-text.js';
 import { fillSteps, type EnrichedAlert } from '../enrich/enrich.js';
+import { reachesUntil, stepLookBack } from '../enrich/look-back.js';
+import type { KbCommand } from '../kb/schema.js';
 import type { Match } from '../kb/match-entry.js';
 import type { RenderOptions } from './markdown.js';
 
@@ -24,6 +26,12 @@ export function alertJson(a: Alert): Record<string, unknown> {
   };
 }
 
+/** `lookBack` of a step whose command counts back from when it runs (none when it does not). */
+function lookBackJson(step: KbCommand, alert: Alert): { lookBack?: { text: string; seconds: number | null; reachesAlertUntil: string | null } } {
+  const l = stepLookBack(step);
+  return l ? { lookBack: { text: l.text, seconds: l.seconds, reachesAlertUntil: reachesUntil(l, alert.timeMs) ?? null } } : {};
+}
+
 /** The match and the entry's commands filled from one alert. */
 export function matchJson(m: Match, alert: Alert): Record<string, unknown> {
   const e = m.entry;
@@ -39,8 +47,15 @@ export function matchJson(m: Match, alert: Alert): Record<string, unknown> {
           file: e.file,
           summary: e.summary,
           mitre: e.mitre,
-          investigate: fillSteps(e.investigate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing, withheld: s.command.withheld })),
-          remediate: fillSteps(e.remediate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing, withheld: s.command.withheld, destructive: s.step.destructive ?? false })),
+          investigate: fillSteps(e.investigate, alert).map((s) => ({ title: s.step.title, command: s.command.text, missing: s.command.missing, withheld: s.command.withheld, ...lookBackJson(s.step, alert) })),
+          remediate: fillSteps(e.remediate, alert).map((s) => ({
+            title: s.step.title,
+            command: s.command.text,
+            missing: s.command.missing,
+            withheld: s.command.withheld,
+            destructive: s.step.destructive ?? false,
+            ...lookBackJson(s.step, alert),
+          })),
           references: e.references.map((r) => r.url),
         }
       : null,

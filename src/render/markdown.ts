@@ -11,11 +11,13 @@ import { fieldMeaning } from '../alert/field-meanings.js';
 import { fieldText, lookupValue, ownField } from '../alert/field-values.js';
 import { PRIORITIES } from '../alert/priority.js';
 import { fillSteps } from '../enrich/enrich.js';
+import { reachesUntil, stepLookBack } from '../enrich/look-back.js';
 import { BUILT_IN } from '../kb/knowledge-base.js';
 import { fieldType, TYPE_FORMS, type Withheld } from '../enrich/fill-template.js';
 import { htmlText, mdCode, mdFence, mdText } from '../escape/markdown.js';
 import { terminalSafe } from '../escape/terminal.js';
 import type { KbEntry } from '../kb/load-kb.js';
+import type { KbCommand } from '../kb/schema.js';
 import type { Match } from '../kb/match-entry.js';
 
 /** Options every renderer receives; display-only, they never change the exit code. */
@@ -273,7 +275,17 @@ function whyWithheld(w: Withheld): string {
   }
 }
 
-function steps(title: string, list: ReturnType<typeof fillSteps>): string {
+/** The note under a step whose command counts back from when it runs, when the alert's time is known. */
+function lookBackNote(step: KbCommand, alert: Alert): string | undefined {
+  const l = stepLookBack(step);
+  if (!l || alert.time === undefined) return undefined;
+  const until = reachesUntil(l, alert.timeMs);
+  return until !== undefined
+    ? `   ${mdCode(l.text)} counts back from when you run the command: it reaches this alert (${alert.time}) only if run before ${until}; later, widen it.`
+    : `   ${mdCode(l.text)} starts at midnight of the day you run the command: it reaches this alert (${alert.time}) only on that day (the host's date); later, start it at the alert's date.`;
+}
+
+function steps(title: string, list: ReturnType<typeof fillSteps>, alert: Alert): string {
   if (list.length === 0) return '';
   const parts = list.map((s, i) => {
     const flag = s.step.destructive ? ' **(destructive)**' : '';
@@ -284,6 +296,8 @@ function steps(title: string, list: ReturnType<typeof fillSteps>): string {
     for (const w of s.command.withheld) {
       lines.push('', `   ${mdCode(`<${w.name}>`)} is not filled in: the alert's value, ${mdCode(w.value)}, ${whyWithheld(w)}. Check it before you type it in.`);
     }
+    const back = lookBackNote(s.step, alert);
+    if (back !== undefined) lines.push('', back);
     return lines.join('\n');
   });
   return `#### ${title}\n\n${parts.join('\n\n')}`;
@@ -309,9 +323,9 @@ function entrySections(entry: KbEntry, alert: Alert, note: string, hintLines: re
     if (entry.mitre_note) out.push(`_${kbText(entry.mitre_note)}_`);
   }
   if (hintLines.length > 0) out.push('#### Triage hints', hintLines.join('\n'));
-  const inv = steps('Investigate', fillSteps(entry.investigate, alert));
+  const inv = steps('Investigate', fillSteps(entry.investigate, alert), alert);
   if (inv) out.push(inv + note);
-  const rem = steps('Remediate', fillSteps(entry.remediate, alert));
+  const rem = steps('Remediate', fillSteps(entry.remediate, alert), alert);
   if (rem) out.push(rem);
   if (entry.harden.length > 0) {
     out.push('#### Harden', entry.harden.map((s) => `**${kbText(s.title)}**${s.explain ? `: ${kbText(s.explain)}` : ''}\n\n${mdFence(s.snippet.trimEnd(), s.lang === 'text' ? '' : s.lang)}`).join('\n\n'));
