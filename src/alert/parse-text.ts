@@ -89,7 +89,7 @@ function cutFormat(output: string): Format {
 
 let ruleTexts: Map<string, RuleText> | undefined;
 /** Formats whose fixed start is too short to name their rule (`project=%gcp.projectId A GCP ...`). */
-let fieldFirst: RuleText[] = [];
+const fieldFirst: RuleText[] = [];
 
 function ruleTextIndex(): Map<string, RuleText> {
   if (ruleTexts) return ruleTexts;
