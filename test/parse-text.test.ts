@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTextAlert, parseTextFields, ruleForMessage } from '../src/alert/parse-text.js';
+import { fieldMeaning } from '../src/alert/field-meanings.js';
 import { CORPUS } from './helpers.js';
 
 describe('plain-text alert lines', () => {
@@ -105,6 +106,27 @@ describe('plain-text alert lines', () => {
     expect(today?.fields['proc.cmdline']).toBe('bash -il');
     expect(today?.fields['container.id']).toBe('0123456789ab');
     expect(today?.fields['container.name']).toBe('web');
+  });
+  it("reads a Falco internal event's pairs under their own names, as its JSON form has them", () => {
+    const a = parseTextAlert('18:43:37.970973376: Critical Falco internal: syscall event drop. 9 system calls dropped in last second. (ebpf_enabled=0 n_drops=9 n_drops_buffer=0 n_evts=15232)', 'x', 1);
+    expect(a?.source).toBe('internal');
+    expect({ ...a?.fields }).toEqual({ ebpf_enabled: '0', n_drops: '9', n_drops_buffer: '0', n_evts: '15232' });
+  });
+  it("gives a meaning for every counter of Falco's drop notices in the corpus, text and JSON", () => {
+    const keys = new Set<string>();
+    const text = readFileSync(`${CORPUS}public-text-alerts.log`, 'utf8').split('\n');
+    text.forEach((l, i) => {
+      const a = l.includes('Falco internal: syscall event drop') ? parseTextAlert(l, 'x', i + 1) : undefined;
+      for (const k of Object.keys(a?.fields ?? {})) keys.add(k);
+    });
+    for (const l of readFileSync(`${CORPUS}public-alerts.jsonl`, 'utf8').split('\n')) {
+      if (!l.includes('syscall event drop')) continue;
+      for (const k of Object.keys((JSON.parse(l) as { output_fields?: object }).output_fields ?? {})) keys.add(k);
+    }
+    // One published sample has mangled names (`ebpf/enabled`): only Falco's own spellings are counters.
+    const counters = [...keys].filter((k) => /^[a-z_]+$/.test(k));
+    expect(counters.length).toBeGreaterThan(8);
+    expect(counters.filter((k) => fieldMeaning(k) === undefined)).toEqual([]);
   });
   it('turns most corpus text lines into alerts and leaves the non-alert ones', () => {
     const lines = readFileSync(`${CORPUS}public-text-alerts.log`, 'utf8').split('\n');

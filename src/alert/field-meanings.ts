@@ -122,6 +122,16 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
   'okta.target.user.name': 'Okta user the action was about.',
   'okta.target.group.name': 'Okta group the action was about.',
   'okta.reason': 'Reason Okta gave for the outcome.',
+  // Falco's `syscall event drop` notice: counters over the second before it, not fields of an event.
+  n_evts: 'Events the kernel driver traced in the second before the notice, dropped ones included.',
+  n_drops: 'Events the driver dropped in that second (part of n_evts).',
+  n_drops_buffer_total: 'Drops because the buffer shared with Falco was full; the per-family n_drops_buffer_* counters are part of it.',
+  n_drops_buffer: 'Drops because the buffer shared with Falco was full (older releases).',
+  n_drops_scratch_map: "Drops because the eBPF probe's scratch space could not hold the event.",
+  n_drops_page_faults: 'Drops because the driver could not read the memory an argument was in (page faults).',
+  n_drops_pf: 'Drops because the driver could not read the memory an argument was in (page faults; older releases).',
+  n_drops_bug: "Drops caused by an unexpected condition in the driver's instrumentation.",
+  ebpf_enabled: '1 when Falco ran with an eBPF probe (legacy or modern), 0 with the kernel module.',
 };
 
 const PREFIX_MEANINGS: ReadonlyArray<readonly [string, string]> = [
@@ -137,6 +147,7 @@ const PREFIX_MEANINGS: ReadonlyArray<readonly [string, string]> = [
   ['evt.', 'A property of the event itself.'],
   ['falco.', "Falco's own statistics."],
   ['scap.', "Statistics of Falco's event capture."],
+  ['n_drops_buffer_', 'Full-buffer drops of one family of system calls (its enter or exit events).'],
 ];
 
 /** The meaning of a field, or a line saying which family it belongs to; undefined when unknown. */

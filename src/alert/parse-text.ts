@@ -196,6 +196,28 @@ function count(text: string, c: string): number {
   return n;
 }
 
+/**
+ * The fields of a Falco internal event (`syscall event drop. ... (ebpf_enabled=0 n_drops=9 ...)`): its
+ * pairs under their own names, as its JSON form has them in output_fields, so that a drop notice read
+ * from text gives the events it dropped.
+ */
+function internalFields(message: string): Record<string, FieldValue> {
+  const fields = Object.create(null) as Record<string, FieldValue>;
+  const open = message.indexOf('(');
+  if (open < 0) return fields;
+  const body = message.slice(open + 1);
+  const starts = [...body.matchAll(PAIR_START)];
+  starts.forEach((m, i) => {
+    const key = m[1] as string;
+    if (key in fields) return;
+    const to = i + 1 < starts.length ? (starts[i + 1]?.index ?? body.length) : body.length;
+    let value = body.slice((m.index ?? 0) + m[0].length, to).trim();
+    if (value.endsWith(')') && count(value, '(') < count(value, ')')) value = value.slice(0, -1).trimEnd();
+    fields[key] = textValue(value);
+  });
+  return fields;
+}
+
 /** Reads `key=value` pairs with the keys Falco's default outputs use for system calls. */
 export function parseTextFields(message: string): Record<string, FieldValue> {
   return readPairs(message, Object.create(null) as Record<string, FieldValue>, undefined, true);
@@ -283,7 +305,7 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
   if (!priority) return undefined;
   const when = timeText && timeText.includes('T') ? normaliseTime(timeText.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) : undefined;
   const internal = message.startsWith('Falco internal:');
-  const reading: TextReading = internal ? { ...ruleForMessage(message), fields: parseTextFields(message) } : readTextMessage(message);
+  const reading: TextReading = internal ? { ...ruleForMessage(message), fields: internalFields(message) } : readTextMessage(message);
   const source = internal ? 'internal' : reading.source;
   const host = syslog?.[1];
   return {
