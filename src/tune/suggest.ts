@@ -569,7 +569,7 @@ export function createTuneCollector(opts: TuneOptions = {}): TuneCollector {
     if (!keys) {
       const known = DEFAULT_EXCEPTION_FIELDS[st.source];
       const why = known
-        ? `no KB exception fields apply and the alerts carry none of ${known.join(', ')}`
+        ? `no KB exception fields apply and the rule's first alert, which picks the fields to key on, carries none of ${known.join(', ')}`
         : `no KB exception fields apply and there are no default fields for source ${st.source}`;
       const r: Refusal = { count: st.total, codes: ['no-fields'], reasons: [why] };
       return { ...base, rows: [], covered: 0, refusals: [r], refusalsOmitted: none, approximate: false };

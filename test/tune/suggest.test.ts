@@ -215,6 +215,14 @@ describe('fields to key on', () => {
     expect(codesOf(plugin)).toEqual([['no-fields']]);
   });
 
+  it("names the rule's first alert as the one that carried no field to key on, as later ones may", () => {
+    const r = ruleOf(tune([alert('My syscall rule', { 'fd.name': '/x' }), ...times(5, () => alert('My syscall rule', { 'proc.name': 'x', 'proc.pname': 'y' }))]), 'My syscall rule');
+    expect(r.keys).toBeUndefined();
+    expect(r.refusals).toEqual([
+      { count: 6, codes: ['no-fields'], reasons: ["no KB exception fields apply and the rule's first alert, which picks the fields to key on, carries none of proc.name, proc.pname, container.image.repository"] },
+    ]);
+  });
+
   it('writes a list for an `in` field, the list field\'s values sorted', () => {
     const pod = (images: string[]): EnrichedAlert => alert('Create Disallowed Pod', { 'ka.target.namespace': 'ci', 'ka.req.pod.containers.image': images, 'ka.user.name': 'u' }, { source: 'k8s_audit', priority: 'Warning' });
     const r = ruleOf(tune([...times(3, () => pod(['b:1', 'a:2'])), ...times(2, () => pod(['a:2', 'b:1', 'a:2'])), ...times(5, () => pod(['a:2'])), pod(['a:2', '<NA>'])]), 'Create Disallowed Pod');
