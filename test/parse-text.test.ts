@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseTextAlert, parseTextFields, ruleForMessage } from '../src/alert/parse-text.js';
+import { dateFromLogTime, parseTextAlert, parseTextFields, ruleForMessage } from '../src/alert/parse-text.js';
 import { fieldMeaning } from '../src/alert/field-meanings.js';
+import { loadKnowledgeBase } from '../src/kb/knowledge-base.js';
+import { analyze } from '../src/run.js';
 import { CORPUS } from './helpers.js';
 
 describe('plain-text alert lines', () => {
@@ -127,6 +130,51 @@ describe('plain-text alert lines', () => {
     const counters = [...keys].filter((k) => /^[a-z_]+$/.test(k));
     expect(counters.length).toBeGreaterThan(8);
     expect(counters.filter((k) => fieldMeaning(k) === undefined)).toEqual([]);
+  });
+  it('reads text lines behind kubectl --prefix, kubectl --timestamps and a CRI log file prefix', () => {
+    const body = 'Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow process=cat';
+    for (const line of [
+      `[pod/falco-abc12/falco] 10:00:00.1: ${body}`,
+      `2024-08-07T10:00:00.2Z 10:00:00.1: ${body}`,
+      `2024-08-07T10:00:00.2Z stdout F 10:00:00.1: ${body}`,
+      `[pod/falco-abc12/falco] 2024-08-07T10:00:00.2Z 10:00:00.1: ${body}`,
+    ]) {
+      const a = parseTextAlert(line, 'x', 1);
+      expect(a?.rule, line).toBe('Read sensitive file untrusted');
+      expect(a?.fields['fd.name'], line).toBe('/etc/shadow');
+      // The Falco pod's name is not the node's: no hostname from it.
+      expect(a?.hostname, line).toBeUndefined();
+    }
+    // Falco's own ISO time is followed by a colon, not taken for a collector's.
+    expect(parseTextAlert(`2024-08-07T10:00:00.100000000+0000: ${body}`, 'x', 1)?.time).toBe('2024-08-07T10:00:00.100000000Z');
+  });
+  it("dates a time of day from the collector's time when the two agree, and leaves it undated when they do not", () => {
+    const body = 'Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow process=cat';
+    expect(parseTextAlert(`2024-08-07T10:00:01.523Z 10:00:01.123456789: ${body}`, 'x', 1)).toMatchObject({ time: '2024-08-07T10:00:01.123456789Z', timeMs: Date.parse('2024-08-07T10:00:01.123Z') });
+    // Written just after midnight: the alert is of the day before.
+    expect(parseTextAlert(`2024-08-08T00:00:00.5Z stdout F 23:59:59.9: ${body}`, 'x', 2)?.time).toBe('2024-08-07T23:59:59.900000000Z');
+    // An ISO syslog time dates it too, and names the host.
+    expect(parseTextAlert(`2024-08-07T13:49:16Z node-3 falco[7]: 13:49:16.1: ${body}`, 'x', 3)).toMatchObject({ time: '2024-08-07T13:49:16.100000000Z', hostname: 'node-3' });
+    // Two hours apart (Falco in another time zone): no date rather than a wrong one.
+    const apart = parseTextAlert(`2024-08-07T13:49:16Z stdout F 15:49:16.1: ${body}`, 'x', 4);
+    expect(apart?.time).toBeUndefined();
+    expect(apart?.timeOfDay).toBe('15:49:16.1');
+    expect(dateFromLogTime('2024-08-07T10:06:00Z', '10:00:00.0')).toBeUndefined();
+    expect(dateFromLogTime('2024-08-07T10:04:59Z', '10:00:00.0')?.time).toBe('2024-08-07T10:00:00.000000000Z');
+    expect(dateFromLogTime('2024-08-07T09:59:30Z', '10:00:00.0')?.time).toBe('2024-08-07T10:00:00.000000000Z');
+    expect(dateFromLogTime('2024-08-07T09:58:30Z', '10:00:00.0')).toBeUndefined();
+    expect(dateFromLogTime('2024-08-07T10:00:00+02:00', '08:00:00.5')?.time).toBe('2024-08-07T08:00:00.500000000Z');
+    expect(dateFromLogTime('2024-08-07T10:00:00Z', '25:00:00.0')).toBeUndefined();
+  });
+  it("joins a text line a CRI log file split into pieces, and dates it from the first piece's time", async () => {
+    const t = '2024-08-07T10:00:00.2Z';
+    const input = `${t} stdout P 10:00:00.1: Warning Sensitive file opened for reading by non-trusted program | file=/etc/sh\n${t} stdout F adow process=cat\n`;
+    const report = await analyze({ sources: ['-'], maxRecordBytes: 1 << 20 }, await loadKnowledgeBase(), Readable.from([input]));
+    expect(report.input).toMatchObject({ records: 1, accepted: 1, skipped: 0 });
+    const g = report.groups[0];
+    expect(g?.rule).toBe('Read sensitive file untrusted');
+    expect(g?.sample.fields['fd.name']).toBe('/etc/shadow');
+    expect(g?.sample.time).toBe('2024-08-07T10:00:00.100000000Z');
   });
   it('turns most corpus text lines into alerts and leaves the non-alert ones', () => {
     const lines = readFileSync(`${CORPUS}public-text-alerts.log`, 'utf8').split('\n');

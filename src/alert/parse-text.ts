@@ -8,6 +8,39 @@ import { parsePriority } from './priority.js';
 // An optional syslog prefix: `<5>`, then `Feb 13 20:33:20 host prog[pid]: ` or `2024-08-07T13:49:16Z host prog[pid]: `.
 // The host it names is where Falco ran. (An ISO time followed by `: ` is Falco's own, not syslog's.)
 const SYSLOG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) [\w./-]+(?:\[\d+\])?: /;
+/** `[pod/falco-x/falco] ` (kubectl logs --prefix), then or else a CRI log file's `2024-01-01T00:00:00.1Z stdout F `. */
+const COLLECTOR = /^(?:\[pod\/[^\]\s]+\] )?(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (?:stdout|stderr) [FP] )?/;
+const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (?=\S)/;
+/** An ISO time as a syslog prefix, or a collector, writes it. */
+const ISO_LOGGED = /^\d{4}-\d\d-\d\dT/;
+
+const DAY_MS = 86_400_000;
+/** How long after Falco's event its line may reach the log, and how far a collector's clock may run behind. */
+const LOGGED_AFTER_MS = 5 * 60_000;
+const LOGGED_BEFORE_MS = 60_000;
+
+/**
+ * The date of an alert whose line gives only a time of day (`10:00:01.123456789`), from the time the log
+ * collector wrote in front of it (CRI, `kubectl logs --timestamps`, an ISO syslog time): that time of day
+ * in UTC on the collector's date, or the day before when the line crossed midnight. Falco writes the time
+ * of day in its own time zone, UTC in its container image; when the two times do not agree within a few
+ * minutes (another zone, a late collector), the alert stays without a date rather than get a wrong one.
+ */
+export function dateFromLogTime(logged: string, timeOfDay: string): { time: string; timeMs: number } | undefined {
+  const at = normaliseTime(logged.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+  const tod = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$/.exec(timeOfDay);
+  if (!at || !tod) return undefined;
+  const [h, m, sec] = [Number(tod[1]), Number(tod[2]), Number(tod[3])];
+  if (h > 23 || m > 59 || sec > 59) return undefined;
+  const frac = (tod[4] ?? '').padEnd(9, '0');
+  const day = Math.floor(at.timeMs / DAY_MS) * DAY_MS;
+  for (const d of [day, day - DAY_MS]) {
+    const ms = d + ((h * 60 + m) * 60 + sec) * 1000 + Number(frac.slice(0, 3));
+    const late = at.timeMs - ms;
+    if (late >= -LOGGED_BEFORE_MS && late <= LOGGED_AFTER_MS) return normaliseTime(`${new Date(d).toISOString().slice(0, 10)}T${timeOfDay.slice(0, 8)}.${frac}Z`);
+  }
+  return undefined;
+}
 const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d\.\d+): /;
 const PRIORITY = /^(Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) (\S.*)$/;
 
@@ -290,8 +323,22 @@ export function ruleForMessage(message: string): { rule: string; known: boolean 
 /** The text line as an alert, or undefined when it is not a Falco alert line (banner, log line). */
 export function parseTextAlert(text: string, file: string, line: number): Alert | undefined {
   let rest = text.trim();
+  // What a log collector put in front: `kubectl logs --prefix`, a CRI log file's prefix.
+  const collected = COLLECTOR.exec(rest);
+  let logged = collected?.[1];
+  if (collected) rest = rest.slice(collected[0].length);
   const syslog = SYSLOG.exec(rest);
-  if (syslog) rest = rest.slice(syslog[0].length);
+  if (syslog) {
+    rest = rest.slice(syslog[0].length);
+    if (logged === undefined && ISO_LOGGED.test(syslog[0].replace(/^<\d{1,3}>/, ''))) logged = syslog[0].replace(/^<\d{1,3}>/, '').split(' ')[0];
+  } else {
+    // `kubectl logs --timestamps`, `docker logs -t`: a time and a space (Falco's own ISO time ends with `: `).
+    const stamped = STAMP.exec(rest);
+    if (stamped) {
+      rest = rest.slice(stamped[0].length);
+      logged ??= stamped[1];
+    }
+  }
   const t = TIME.exec(rest);
   let timeText: string | undefined;
   if (t) {
@@ -303,7 +350,14 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
   const priority = parsePriority(p[1]);
   const message = p[2] as string;
   if (!priority) return undefined;
-  const when = timeText && timeText.includes('T') ? normaliseTime(timeText.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) : undefined;
+  const when =
+    timeText === undefined
+      ? undefined
+      : timeText.includes('T')
+        ? normaliseTime(timeText.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
+        : logged !== undefined
+          ? dateFromLogTime(logged, timeText)
+          : undefined;
   const internal = message.startsWith('Falco internal:');
   const reading: TextReading = internal ? { ...ruleForMessage(message), fields: internalFields(message) } : readTextMessage(message);
   const source = internal ? 'internal' : reading.source;
