@@ -144,7 +144,10 @@ describe('plain-text alert lines', () => {
       expect(a?.fields['fd.name'], line).toBe('/etc/shadow');
       // The Falco pod's name is not the node's: no hostname from it.
       expect(a?.hostname, line).toBeUndefined();
+      // The output is what Falco printed, without what the transport put in front.
+      expect(a?.output, line).toBe(`10:00:00.1: ${body}`);
     }
+    expect(parseTextAlert(`Feb 13 20:33:20 node-1 falco[19460]: 20:33:20.1: ${body}`, 'x', 1)?.output).toBe(`20:33:20.1: ${body}`);
     // Falco's own ISO time is followed by a colon, not taken for a collector's.
     expect(parseTextAlert(`2024-08-07T10:00:00.100000000+0000: ${body}`, 'x', 1)?.time).toBe('2024-08-07T10:00:00.100000000Z');
   });

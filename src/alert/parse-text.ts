@@ -7,12 +7,10 @@ import { parsePriority } from './priority.js';
 
 // An optional syslog prefix: `<5>`, then `Feb 13 20:33:20 host prog[pid]: ` or `2024-08-07T13:49:16Z host prog[pid]: `.
 // The host it names is where Falco ran. (An ISO time followed by `: ` is Falco's own, not syslog's.)
-const SYSLOG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) [\w./-]+(?:\[\d+\])?: /;
+const SYSLOG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)) (\S+) [\w./-]+(?:\[\d+\])?: /;
 /** `[pod/falco-x/falco] ` (kubectl logs --prefix), then or else a CRI log file's `2024-01-01T00:00:00.1Z stdout F `. */
 const COLLECTOR = /^(?:\[pod\/[^\]\s]+\] )?(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (?:stdout|stderr) [FP] )?/;
 const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (?=\S)/;
-/** An ISO time as a syslog prefix, or a collector, writes it. */
-const ISO_LOGGED = /^\d{4}-\d\d-\d\dT/;
 
 const DAY_MS = 86_400_000;
 /** How long after Falco's event its line may reach the log, and how far a collector's clock may run behind. */
@@ -330,7 +328,7 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
   const syslog = SYSLOG.exec(rest);
   if (syslog) {
     rest = rest.slice(syslog[0].length);
-    if (logged === undefined && ISO_LOGGED.test(syslog[0].replace(/^<\d{1,3}>/, ''))) logged = syslog[0].replace(/^<\d{1,3}>/, '').split(' ')[0];
+    logged ??= syslog[1];
   } else {
     // `kubectl logs --timestamps`, `docker logs -t`: a time and a space (Falco's own ISO time ends with `: `).
     const stamped = STAMP.exec(rest);
@@ -339,6 +337,8 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
       logged ??= stamped[1];
     }
   }
+  // What Falco printed, without what the transport put in front (the hostname keeps the syslog host).
+  const output = rest;
   const t = TIME.exec(rest);
   let timeText: string | undefined;
   if (t) {
@@ -361,7 +361,7 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
   const internal = message.startsWith('Falco internal:');
   const reading: TextReading = internal ? { ...ruleForMessage(message), fields: internalFields(message) } : readTextMessage(message);
   const source = internal ? 'internal' : reading.source;
-  const host = syslog?.[1];
+  const host = syslog?.[2];
   return {
     file,
     line,
@@ -369,7 +369,7 @@ export function parseTextAlert(text: string, file: string, line: number): Alert 
     priority,
     ...(when ?? {}),
     ...(timeText && !when ? { timeOfDay: timeText } : {}),
-    output: text.trim(),
+    output,
     fields: reading.fields,
     tags: [],
     ...(source !== undefined ? { source } : {}),
