@@ -12,6 +12,9 @@ const SYSLOG = /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|(\d{4}-\d
 const COLLECTOR = /^(?:\[pod\/[^\]\s]+\] )?(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (?:stdout|stderr) [FP] )?/;
 const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (?=\S)/;
 
+const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d\.\d+): /;
+const PRIORITY = /^(Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) (\S.*)$/;
+
 const DAY_MS = 86_400_000;
 /** How long after Falco's event its line may reach the log, and how far a collector's clock may run behind. */
 const LOGGED_AFTER_MS = 5 * 60_000;
@@ -39,8 +42,6 @@ export function dateFromLogTime(logged: string, timeOfDay: string): { time: stri
   }
   return undefined;
 }
-const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d\.\d+): /;
-const PRIORITY = /^(Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) (\S.*)$/;
 
 /** Text keys Falco's default outputs use, mapped to the fields they print. */
 const TEXT_KEYS: Readonly<Record<string, string>> = {
@@ -180,17 +181,13 @@ function textValue(raw: string): FieldValue {
   return v === '<NA>' ? null : v;
 }
 
-/**
- * Reads `key=value` pairs; a value runs until the next ` key=`, so values may hold spaces. `keys` (a
- * rule's own keys) are read first; Falco's usual keys for system calls (TEXT_KEYS) too when
- * `syscallKeys` is set.
- */
-function readPairs(
-  message: string,
-  fields: Record<string, FieldValue>,
-  keys: ReadonlyMap<string, KeyField> | undefined,
-  syscallKeys: boolean,
-): Record<string, FieldValue> {
+/** The field a key stands for in Falco's usual outputs for system calls (TEXT_KEYS). */
+function syscallKey(key: string): KeyField | undefined {
+  return Object.hasOwn(TEXT_KEYS, key) ? { field: TEXT_KEYS[key] as string, quote: '' } : undefined;
+}
+
+/** Reads `key=value` pairs into `fields`, each key as `keyOf` names it; a value runs until the next ` key=`, so values may hold spaces. */
+function readPairs(message: string, fields: Record<string, FieldValue>, keyOf: (key: string) => KeyField | undefined): Record<string, FieldValue> {
   // From the first `(` on: Falco's `-pk` and `-pc` append pairs after the output's closing `)`.
   const open = message.indexOf('(');
   const body = open >= 0 ? message.slice(open + 1) : message;
@@ -199,21 +196,20 @@ function readPairs(
     const key = m[1] as string;
     const from = (m.index ?? 0) + m[0].length;
     const to = i + 1 < starts.length ? (starts[i + 1]?.index ?? body.length) : body.length;
-    const own = keys?.get(key);
-    const field = own?.field ?? (syscallKeys && Object.hasOwn(TEXT_KEYS, key) ? TEXT_KEYS[key] : undefined);
-    if (!field || field in fields) return;
+    const k = keyOf(key);
+    if (!k || k.field in fields) return;
     let value = body.slice(from, to).trim();
     // The output's closing `)` ends the value before it: a `)` that closes nothing in the value.
     if (value.endsWith(')') && count(value, '(') < count(value, ')')) value = value.slice(0, -1).trimEnd();
-    const q = own?.quote;
+    const q = k.quote;
     if (q && value.length >= 2 && value.startsWith(q) && value.endsWith(q)) value = value.slice(1, -1);
-    const named = field === 'container.id' && !own ? CONTAINER_WITH_ID.exec(value) : null;
+    const named = key === 'container' && k.field === 'container.id' ? CONTAINER_WITH_ID.exec(value) : null;
     if (named) {
       fields['container.id'] = textValue(named[2] as string);
       if (!('container.name' in fields)) fields['container.name'] = textValue(named[1] as string);
       return;
     }
-    fields[field] = textValue(value);
+    fields[k.field] = textValue(value);
   });
   return fields;
 }
@@ -234,24 +230,12 @@ function count(text: string, c: string): number {
  */
 function internalFields(message: string): Record<string, FieldValue> {
   const fields = Object.create(null) as Record<string, FieldValue>;
-  const open = message.indexOf('(');
-  if (open < 0) return fields;
-  const body = message.slice(open + 1);
-  const starts = [...body.matchAll(PAIR_START)];
-  starts.forEach((m, i) => {
-    const key = m[1] as string;
-    if (key in fields) return;
-    const to = i + 1 < starts.length ? (starts[i + 1]?.index ?? body.length) : body.length;
-    let value = body.slice((m.index ?? 0) + m[0].length, to).trim();
-    if (value.endsWith(')') && count(value, '(') < count(value, ')')) value = value.slice(0, -1).trimEnd();
-    fields[key] = textValue(value);
-  });
-  return fields;
+  return message.includes('(') ? readPairs(message, fields, (key) => ({ field: key, quote: '' })) : fields;
 }
 
 /** Reads `key=value` pairs with the keys Falco's default outputs use for system calls. */
 export function parseTextFields(message: string): Record<string, FieldValue> {
-  return readPairs(message, Object.create(null) as Record<string, FieldValue>, undefined, true);
+  return readPairs(message, Object.create(null) as Record<string, FieldValue>, syscallKey);
 }
 
 /** The rule, its source when the rules files know it, and the fields of one alert message. */
@@ -275,9 +259,9 @@ function readRule(message: string, r: RuleText, first?: { values: Map<string, st
   const syscall = r.source === 'syscall';
   if (best?.complete) {
     // Pairs Falco appended after the rule's own output (`-pk`, `-pc`, append_output).
-    if (syscall) readPairs(best.rest, fields, undefined, true);
+    if (syscall) readPairs(best.rest, fields, syscallKey);
   } else {
-    readPairs(message, fields, r.keys, syscall);
+    readPairs(message, fields, (key) => r.keys.get(key) ?? (syscall ? syscallKey(key) : undefined));
   }
   return { rule: r.rule, known: true, source: r.source, fields };
 }
