@@ -1,5 +1,5 @@
 // Streaming incident building: alerts of one workload close together in time become one scored incident.
-import type { Alert } from '../alert/alert.js';
+import { timeOfDayMs, type Alert } from '../alert/alert.js';
 import { fieldText } from '../alert/field-values.js';
 import { placeOf, type Workload } from '../alert/place.js';
 import { priorityRank, type Priority } from '../alert/priority.js';
@@ -16,6 +16,8 @@ export { WORKLOAD_KINDS, workloadKey, workloadOf, type Workload, type WorkloadKi
 /** One line of an incident's timeline; consecutive repeats of the same rule and action are folded into `count`. */
 export interface TimelineEntry {
   readonly time?: string;
+  /** For an alert without a date (a text line): the time of day it gives. */
+  readonly timeOfDay?: string;
   /** The time of the last folded repeat, when there were repeats. */
   readonly lastTime?: string;
   readonly rule: string;
@@ -264,6 +266,7 @@ function before(x: Order, y: Order): boolean {
  */
 interface MutableEntry {
   time: string | undefined;
+  timeOfDay: string | undefined;
   lastTime: string | undefined;
   rule: string;
   priority: Priority;
@@ -292,6 +295,8 @@ interface State {
   lastMs?: number;
   firstTime?: string;
   lastTime?: string;
+  /** Of an incident of alerts without a date: the last time of day seen, in milliseconds after midnight. */
+  lastTodMs: number | undefined;
   alerts: number;
   priority: Priority;
   byPriority: Partial<Record<Priority, number>>;
@@ -370,6 +375,14 @@ function score(s: State, progression: readonly Tactic[], tactics: readonly Tacti
   return { risk: Math.max(0, Math.min(100, total)), factors };
 }
 
+const DAY_MS = 86_400_000;
+
+/** How far apart two times of day are, the short way round the clock. */
+function circularGap(x: number, y: number): number {
+  const d = Math.abs(x - y) % DAY_MS;
+  return Math.min(d, DAY_MS - d);
+}
+
 /** Drops keys whose value is undefined, so that optional fields are absent rather than undefined. */
 function compact<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
@@ -378,7 +391,7 @@ function compact<T extends object>(o: T): T {
 
 function freeze(e: MutableEntry): TimelineEntry {
   const what = e.what ?? oneLine(whatFromInputs(e.source, e.inputs));
-  return compact({ time: e.time, lastTime: e.lastTime, rule: e.rule, priority: e.priority, what, count: e.count });
+  return compact({ time: e.time, timeOfDay: e.timeOfDay, lastTime: e.lastTime, rule: e.rule, priority: e.priority, what, count: e.count });
 }
 
 /** A closed incident: scored at once, turned into an Incident only if it makes the report. */
@@ -434,8 +447,9 @@ function byRisk(x: Closed, y: Closed): number {
  * known workload: of its source and rule) when its time is
  * within `windowMs` of that incident's alerts (for input in time order: of its last alert); otherwise the
  * open incident is closed and a new one starts. Alerts without a full date (text lines with only a time
- * of day) cannot be placed in time: they join the workload's open incident of alerts without a date, in
- * arrival order, or open one; dated alerts of the workload go on in their own.
+ * of day) cannot be placed among dated ones: they join the workload's open incident of alerts without a
+ * date, in arrival order, when their time of day is within `windowMs` of its last one (either way round
+ * midnight; days apart cannot be told), or open one; dated alerts of the workload go on in their own.
  * Input is expected in roughly the order Falco wrote it; an alert far out of order starts a new incident.
  * Memory is bounded: at most `maxOpen` open incidents (the least recently updated is closed to make
  * room, and open incidents whose window has passed are closed as the stream moves on), a timeline of
@@ -501,6 +515,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       lastMs: undefined,
       firstTime: undefined,
       lastTime: undefined,
+      lastTodMs: undefined,
       alerts: 0,
       priority: 'Debug',
       byPriority: {},
@@ -524,8 +539,10 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     return s;
   };
 
-  const fits = (s: State, ms: number | undefined): boolean => {
-    if (ms === undefined || s.firstMs === undefined || s.lastMs === undefined) return true;
+  const fits = (s: State, ms: number | undefined, tod: number | undefined): boolean => {
+    // Alerts without a date: their times of day, as far apart as the window at most (either way round midnight).
+    if (ms === undefined) return tod === undefined || s.lastTodMs === undefined || circularGap(tod, s.lastTodMs) <= windowMs;
+    if (s.firstMs === undefined || s.lastMs === undefined) return true;
     return ms <= s.lastMs + windowMs && ms >= s.firstMs - windowMs;
   };
 
@@ -551,19 +568,20 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
     }
     if (s.head.length < INCIDENT_LIMITS.timelineHead) {
       what ??= summaryLine(a, source, scratch);
-      s.head.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: NO_INPUTS, what, count: 1 });
+      s.head.push({ time: a.time, timeOfDay: a.time === undefined ? a.timeOfDay : undefined, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: NO_INPUTS, what, count: 1 });
       return;
     }
     const fallback = summaryEmpty(source, scratch) ? whatFallback(a) : undefined;
     if (s.tail.length < INCIDENT_LIMITS.timelineTail) {
       // One shape for every entry (no conditional spread).
-      s.tail.push({ time: a.time, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: scratch.slice(), what: fallback, count: 1 });
+      s.tail.push({ time: a.time, timeOfDay: a.time === undefined ? a.timeOfDay : undefined, lastTime: undefined, rule: a.rule, priority: a.priority, source, inputs: scratch.slice(), what: fallback, count: 1 });
       return;
     }
     const e = s.tail[s.tailAt] as MutableEntry;
     s.omitted += e.count;
     s.tailAt = (s.tailAt + 1) % s.tail.length;
     e.time = a.time;
+    e.timeOfDay = a.time === undefined ? a.timeOfDay : undefined;
     e.lastTime = undefined;
     e.rule = a.rule;
     e.priority = a.priority;
@@ -596,8 +614,9 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       // log of times of day read with a JSON file of the same workload): the undated form their own.
       let key = workload.kind === 'unknown' ? `${place.workloadKey}\u0000${source}\u0000${a.rule}` : place.workloadKey;
       if (ms === undefined) key += '\u0000undated';
+      const tod = ms === undefined && a.timeOfDay !== undefined ? timeOfDayMs(a.timeOfDay) : undefined;
       let s = open.get(key);
-      if (s && !fits(s, ms)) {
+      if (s && !fits(s, ms, tod)) {
         retire(s);
         s = undefined;
       }
@@ -620,6 +639,7 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
           s.lastTime = a.time;
         }
       }
+      if (tod !== undefined) s.lastTodMs = tod;
       if (s.sources.length < 8 && !s.sources.includes(source)) s.sources.push(source);
       s.host ??= place.host;
       s.namespace ??= place.namespace;

@@ -86,6 +86,15 @@ function utcSecondMs(second: string): number {
 /** The fraction and zone of the UTC form, checked from offset 19 when the seconds before it are known good. */
 const NANOS_TAIL = /\.\d{9}Z$/y;
 
+/** Milliseconds after midnight of a time of day (`10:00:01.123456789`), or undefined when it is not one. */
+export function timeOfDayMs(text: string): number | undefined {
+  const m = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) return undefined;
+  const [h, min, sec] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (h > 23 || min > 59 || sec > 59) return undefined;
+  return ((h * 60 + min) * 60 + sec) * 1000 + Number((m[4] ?? '').padEnd(3, '0').slice(0, 3));
+}
+
 /** Normalises an RFC 3339 time to UTC with nanoseconds; undefined when it is not one. */
 export function normaliseTime(text: string): { time: string; timeMs: number } | undefined {
   const ms = utcNanosMs(text);

@@ -2,7 +2,7 @@
 import { RULE_FORMATS } from '../kb/generated/rule-formats.js';
 import { RULE_MESSAGES } from '../kb/generated/rule-messages.js';
 import type { Alert, FieldValue } from './alert.js';
-import { normaliseTime } from './alert.js';
+import { normaliseTime, timeOfDayMs } from './alert.js';
 import { parsePriority } from './priority.js';
 
 // An optional syslog prefix: `<5>`, then `Feb 13 20:33:20 host prog[pid]: ` or `2024-08-07T13:49:16Z host prog[pid]: `.
@@ -29,15 +29,12 @@ const LOGGED_BEFORE_MS = 60_000;
  */
 export function dateFromLogTime(logged: string, timeOfDay: string): { time: string; timeMs: number } | undefined {
   const at = normaliseTime(logged.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
-  const tod = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$/.exec(timeOfDay);
-  if (!at || !tod) return undefined;
-  const [h, m, sec] = [Number(tod[1]), Number(tod[2]), Number(tod[3])];
-  if (h > 23 || m > 59 || sec > 59) return undefined;
-  const frac = (tod[4] ?? '').padEnd(9, '0');
+  const tod = timeOfDayMs(timeOfDay);
+  if (!at || tod === undefined) return undefined;
+  const frac = (timeOfDay.split('.')[1] ?? '').padEnd(9, '0');
   const day = Math.floor(at.timeMs / DAY_MS) * DAY_MS;
   for (const d of [day, day - DAY_MS]) {
-    const ms = d + ((h * 60 + m) * 60 + sec) * 1000 + Number(frac.slice(0, 3));
-    const late = at.timeMs - ms;
+    const late = at.timeMs - (d + tod);
     if (late >= -LOGGED_BEFORE_MS && late <= LOGGED_AFTER_MS) return normaliseTime(`${new Date(d).toISOString().slice(0, 10)}T${timeOfDay.slice(0, 8)}.${frac}Z`);
   }
   return undefined;

@@ -543,7 +543,8 @@ function incidentsSection(r: Report, details: number, style: TableStyle): string
     out.push(`### ${i.id}: risk ${i.risk}, ${workloadLabel(i.workload)}`);
     if (where) out.push(`Where: ${where}.`);
     out.push(`Why this score: ${i.riskFactors.map((f) => `${mdText(f.reason)} (${f.points > 0 ? '+' : ''}${f.points})`).join('; ')}.`);
-    const timeline = i.timeline.map((t) => [style.time(t.time), mdText(t.rule), t.priority, `${mdText(t.what)}${t.count > 1 ? ` (${t.count} times)` : ''}`]);
+    const when = (t: Incident['timeline'][number]): string => (t.time === undefined && t.timeOfDay !== undefined ? `${mdText(t.timeOfDay)} (no date)` : style.time(t.time));
+    const timeline = i.timeline.map((t) => [when(t), mdText(t.rule), t.priority, `${mdText(t.what)}${t.count > 1 ? ` (${t.count} times)` : ''}`]);
     if (i.timelineOmitted) timeline.splice(i.timelineOmitted.at, 0, ['…', `${i.timelineOmitted.alerts} alerts left out`, '', '']);
     out.push(table(['Time', 'Rule', 'Priority', 'What happened'], timeline));
   }

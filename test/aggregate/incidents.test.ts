@@ -211,6 +211,22 @@ describe('incident grouping', () => {
     expect(apart?.firstSeen).toBeUndefined();
   });
 
+  it('splits alerts without a date by their times of day, the window either way round midnight, and keeps the time of day in the timeline', () => {
+    const at = (timeOfDay: string, cmd: string): EnrichedAlert => {
+      const a = { ...alertFrom({ rule: 'Terminal shell in container', priority: 'Notice', output_fields: { ...POD, 'proc.cmdline': cmd } }), timeOfDay };
+      return enrich(a, match(a));
+    };
+    const r = run([at('23:55:00.5', 'a'), at('00:03:00.1', 'b'), at('00:14:00.0', 'c'), at('09:00:00.0', 'd'), at('09:00:01.0', 'e')]);
+    expect(r.total).toBe(3);
+    const timelines = [...r.incidents].sort((x, y) => (x.id < y.id ? -1 : 1)).map((i) => i.timeline.map((t) => [t.timeOfDay, t.what]));
+    expect(timelines).toEqual([
+      [['23:55:00.5', 'a'], ['00:03:00.1', 'b']],
+      [['00:14:00.0', 'c']],
+      [['09:00:00.0', 'd'], ['09:00:01.0', 'e']],
+    ]);
+    expect(r.incidents.every((i) => i.timeline.every((t) => t.time === undefined))).toBe(true);
+  });
+
   it('does not tie alerts of no known workload together: one incident per source and rule', () => {
     const bare = (rule: string, priority: string, source?: string): EnrichedAlert => {
       const a = alertFrom({ rule, priority, time: at(0), ...(source ? { source } : {}), output_fields: {} });
