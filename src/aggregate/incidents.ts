@@ -47,6 +47,9 @@ export interface Incident {
   readonly sources: readonly string[];
   readonly firstSeen?: string;
   readonly lastSeen?: string;
+  /** Of an incident of alerts without a date: the times of day of its first and last alerts, in arrival order. */
+  readonly firstTimeOfDay?: string;
+  readonly lastTimeOfDay?: string;
   readonly alerts: number;
   /** The highest priority among the alerts. */
   readonly priority: Priority;
@@ -297,6 +300,8 @@ interface State {
   lastTime?: string;
   /** Of an incident of alerts without a date: the last time of day seen, in milliseconds after midnight. */
   lastTodMs: number | undefined;
+  firstTimeOfDay: string | undefined;
+  lastTimeOfDay: string | undefined;
   alerts: number;
   priority: Priority;
   byPriority: Partial<Record<Priority, number>>;
@@ -423,6 +428,8 @@ function toIncident({ s, risk, factors, tactics, progression }: Closed): Inciden
     sources: [...s.sources].sort(),
     firstSeen: s.firstTime,
     lastSeen: s.lastTime,
+    firstTimeOfDay: s.firstTimeOfDay,
+    lastTimeOfDay: s.lastTimeOfDay,
     alerts: s.alerts,
     priority: s.priority,
     byPriority: s.byPriority,
@@ -516,6 +523,8 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
       firstTime: undefined,
       lastTime: undefined,
       lastTodMs: undefined,
+      firstTimeOfDay: undefined,
+      lastTimeOfDay: undefined,
       alerts: 0,
       priority: 'Debug',
       byPriority: {},
@@ -639,7 +648,11 @@ export function createIncidentTracker(opts: IncidentOptions): IncidentTracker {
           s.lastTime = a.time;
         }
       }
-      if (tod !== undefined) s.lastTodMs = tod;
+      if (tod !== undefined) {
+        s.lastTodMs = tod;
+        s.firstTimeOfDay ??= a.timeOfDay;
+        s.lastTimeOfDay = a.timeOfDay;
+      }
       if (s.sources.length < 8 && !s.sources.includes(source)) s.sources.push(source);
       s.host ??= place.host;
       s.namespace ??= place.namespace;

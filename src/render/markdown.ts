@@ -528,13 +528,19 @@ function incidentsSection(r: Report, details: number, style: TableStyle): string
   const list = r.incidents.incidents;
   if (list.length === 0) return '';
   const tactics = (i: Incident): string => (i.tactics.length > 0 ? i.tactics.join(' → ') : '_none_');
+  // An incident of alerts without a date is seen at times of day (in the terminal to the millisecond, as its other times).
+  const tod = (t: string): string => `${mdText(style.compact ? t.replace(/(\.\d{3})\d+$/, '$1') : t)} (no date)`;
+  const seen = (i: Incident): string[] =>
+    i.firstSeen === undefined && i.firstTimeOfDay !== undefined
+      ? style.seen(tod(i.firstTimeOfDay), tod(i.lastTimeOfDay ?? i.firstTimeOfDay))
+      : style.seen(i.firstSeen, i.lastSeen);
   // The terminal's table has five columns, risk with the id and the count with the priority: seven
   // do not fit 80 columns without cutting ids, tactics and times in two.
   const head = style.compact ? ['Incident', 'Workload', 'Priority', 'Tactics', ...style.seenHead] : ['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', ...style.seenHead];
   const rows = list.slice(0, 50).map((i) =>
     style.compact
-      ? [`${i.id}, risk ${i.risk}`, workloadLabel(i.workload), `${i.priority}, ${plural(i.alerts, 'alert')}`, tactics(i), ...style.seen(i.firstSeen, i.lastSeen)]
-      : [i.id, String(i.risk), workloadLabel(i.workload), String(i.alerts), i.priority, tactics(i), ...style.seen(i.firstSeen, i.lastSeen)],
+      ? [`${i.id}, risk ${i.risk}`, workloadLabel(i.workload), `${i.priority}, ${plural(i.alerts, 'alert')}`, tactics(i), ...seen(i)]
+      : [i.id, String(i.risk), workloadLabel(i.workload), String(i.alerts), i.priority, tactics(i), ...seen(i)],
   );
   const out = [`## Incidents (${r.incidents.total}, riskiest first)`, table(head, rows)];
   if (list.length > 50) out.push(`_${list.length - 50} more incidents are in --format json._`);
@@ -543,7 +549,7 @@ function incidentsSection(r: Report, details: number, style: TableStyle): string
     out.push(`### ${i.id}: risk ${i.risk}, ${workloadLabel(i.workload)}`);
     if (where) out.push(`Where: ${where}.`);
     out.push(`Why this score: ${i.riskFactors.map((f) => `${mdText(f.reason)} (${f.points > 0 ? '+' : ''}${f.points})`).join('; ')}.`);
-    const when = (t: Incident['timeline'][number]): string => (t.time === undefined && t.timeOfDay !== undefined ? `${mdText(t.timeOfDay)} (no date)` : style.time(t.time));
+    const when = (t: Incident['timeline'][number]): string => (t.time === undefined && t.timeOfDay !== undefined ? tod(t.timeOfDay) : style.time(t.time));
     const timeline = i.timeline.map((t) => [when(t), mdText(t.rule), t.priority, `${mdText(t.what)}${t.count > 1 ? ` (${t.count} times)` : ''}`]);
     if (i.timelineOmitted) timeline.splice(i.timelineOmitted.at, 0, ['…', `${i.timelineOmitted.alerts} alerts left out`, '', '']);
     out.push(table(['Time', 'Rule', 'Priority', 'What happened'], timeline));

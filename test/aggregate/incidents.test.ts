@@ -225,6 +225,8 @@ describe('incident grouping', () => {
       [['09:00:00.0', 'd'], ['09:00:01.0', 'e']],
     ]);
     expect(r.incidents.every((i) => i.timeline.every((t) => t.time === undefined))).toBe(true);
+    const first = r.incidents.find((i) => i.id === 'inc-1');
+    expect([first?.firstSeen, first?.firstTimeOfDay, first?.lastTimeOfDay]).toEqual([undefined, '23:55:00.5', '00:03:00.1']);
   });
 
   it('does not tie alerts of no known workload together: one incident per source and rule', () => {
