@@ -62,6 +62,28 @@ export async function textAlert(rec: { file: string; line: number; text: string 
   return (await textParser)(rec.text, rec.file, rec.line);
 }
 
+/**
+ * A text record that is one JSON string (`jq .output` without `-r`, or an alert stored as a string):
+ * what it holds is read as its own line would be, a JSON alert or a text one; undefined when the record
+ * is not such a string.
+ */
+async function stringRecord(rec: { file: string; line: number; text: string }): Promise<Alert | Reject | undefined> {
+  const t = rec.text.trim();
+  if (t.length < 2 || t.charCodeAt(0) !== 0x22 || t.charCodeAt(t.length - 1) !== 0x22) return undefined;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  if (typeof inner !== 'string') return undefined;
+  const held = { file: rec.file, line: rec.line, text: inner };
+  if (!inner.trimStart().startsWith('{')) return textAlert(held);
+  const out = toAlert(held);
+  // Columns and quotes of the reason are those of the string's content, not of the line.
+  return isReject(out) ? { ...out, reason: `a JSON string holding an alert: ${out.reason}` } : out;
+}
+
 /** Reads every source to the end (or until the signal aborts) and folds it into a report. */
 export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: NodeJS.ReadableStream, hooks: AnalyzeHooks = {}): Promise<Report> {
   const agg = createAggregator({
@@ -85,7 +107,7 @@ export async function analyze(opts: AnalyzeOptions, kb: KnowledgeBase, stdin: No
         hooks.onReject?.(r);
         continue;
       }
-      const out = rec.kind === 'json' ? toAlert(rec) : await textAlert(rec);
+      const out = rec.kind === 'json' ? toAlert(rec) : ((await textAlert(rec)) ?? (await stringRecord(rec)));
       if (out === undefined) {
         agg.addSkipped({ file: rec.file, line: rec.line, text: hide(rec.text) });
       } else if (isReject(out)) {

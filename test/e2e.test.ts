@@ -262,6 +262,22 @@ describe('inputs and outputs', () => {
     expect(doc.rejects.every((x) => x.line >= 1)).toBe(true);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('falco-report: warning: ')).length).toBe(Math.min(doc.input.rejected, 20));
   });
+  it('reads a line that is one JSON string (jq without -r) as what it holds: a JSON alert, a text alert, or a reject with its reason', () => {
+    // The malformed corpus file as it is stored: each line a JSON string of a broken alert.
+    const raw = run(['analyze', `${CORPUS}public-alerts-malformed.jsonl`, '--format', 'json']);
+    const doc = JSON.parse(raw.stdout) as { input: { records: number; rejected: number; skipped: number }; rejects: { line: number; reason: string }[] };
+    expect(doc.input).toMatchObject({ records: 6, rejected: 6, skipped: 0 });
+    expect(doc.rejects.map((x) => x.line)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(doc.rejects.every((x) => x.reason.startsWith('a JSON string holding an alert: invalid JSON'))).toBe(true);
+    expect(raw.stderr).toContain(`public-alerts-malformed.jsonl:2: a JSON string holding an alert: invalid JSON: input ends inside a value`);
+    const text = JSON.stringify('10:00:00.1: Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow process=cat');
+    const json = JSON.stringify(JSON.stringify({ rule: 'Terminal shell in container', priority: 'Notice', time: '2024-01-01T00:00:00Z', output_fields: {} }));
+    const mixed = run(['--format', 'json'], `${text}\n${json}\n"just a sentence"\n`);
+    const out = JSON.parse(mixed.stdout) as { input: { accepted: number; skipped: number }; groups: { rule: string }[]; skipped: { line: number }[] };
+    expect(out.input).toMatchObject({ accepted: 2, skipped: 1 });
+    expect(out.groups.map((g) => g.rule).sort()).toEqual(['Read sensitive file untrusted', 'Terminal shell in container']);
+    expect(out.skipped.map((x) => x.line)).toEqual([3]);
+  });
 });
 
 describe('live mode', () => {
