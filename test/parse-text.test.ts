@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { dateFromLogTime, parseTextAlert, parseTextFields, ruleForMessage } from '../src/alert/parse-text.js';
 import { fieldMeaning } from '../src/alert/field-meanings.js';
 import { loadKnowledgeBase } from '../src/kb/knowledge-base.js';
+import { renderMarkdown } from '../src/render/markdown.js';
 import { analyze } from '../src/run.js';
 import { CORPUS } from './helpers.js';
 
@@ -178,6 +179,19 @@ describe('plain-text alert lines', () => {
     expect(g?.rule).toBe('Read sensitive file untrusted');
     expect(g?.sample.fields['fd.name']).toBe('/etc/shadow');
     expect(g?.sample.time).toBe('2024-08-07T10:00:00.100000000Z');
+  });
+  it("gives a rule seen only in undated text lines the times of day of its first and last alerts, in arrival order", async () => {
+    const body = 'Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow process=cat';
+    const input = `15:00:00.1: ${body}\n09:00:00.2: ${body}\n2024-01-01T00:00:00.000000000+0000: Notice Disallowed namespace created (user=u ns=x)\n`;
+    const report = await analyze({ sources: ['-'], maxRecordBytes: 1 << 20 }, await loadKnowledgeBase(), Readable.from([input]));
+    const read = report.groups.find((g) => g.rule === 'Read sensitive file untrusted');
+    expect([read?.firstSeen, read?.firstTimeOfDay, read?.lastTimeOfDay]).toEqual([undefined, '15:00:00.1', '09:00:00.2']);
+    const dated = report.groups.find((g) => g.rule === 'Create Disallowed Namespace');
+    expect(dated?.firstSeen).toBe('2024-01-01T00:00:00.000000000Z');
+    expect(dated).not.toHaveProperty('firstTimeOfDay');
+    const md = renderMarkdown(report, { version: 't', width: 100, color: false });
+    expect(md).toContain('| Warning | Read sensitive file untrusted | 2 | 15:00:00.1 (no date) | 09:00:00.2 (no date) |');
+    expect(md).toContain('| Seen | 2 times, 15:00:00.1 to 09:00:00.2 (no date) |');
   });
   it('turns most corpus text lines into alerts and leaves the non-alert ones', () => {
     const lines = readFileSync(`${CORPUS}public-text-alerts.log`, 'utf8').split('\n');

@@ -60,6 +60,9 @@ export interface RuleGroup {
   readonly byPriority: Readonly<Partial<Record<Priority, number>>>;
   readonly firstSeen?: string;
   readonly lastSeen?: string;
+  /** Of a rule whose alerts have no date (text lines): the times of day of its first and last, in arrival order. */
+  readonly firstTimeOfDay?: string;
+  readonly lastTimeOfDay?: string;
   readonly sources: readonly string[];
   readonly match: Match;
   readonly top: Readonly<Record<ContextKey, readonly Counted[]>>;
@@ -135,6 +138,8 @@ interface GroupState {
   benign: TopK;
   sample: Alert;
   fromText: number;
+  firstTimeOfDay: string | undefined;
+  lastTimeOfDay: string | undefined;
 }
 
 /** The fold: feed it records as they come, then `finish()` once. */
@@ -192,6 +197,8 @@ function newGroup(e: EnrichedAlert): GroupState {
     benign: createTopK(64),
     sample: e.alert,
     fromText: 0,
+    firstTimeOfDay: undefined,
+    lastTimeOfDay: undefined,
   };
 }
 
@@ -271,7 +278,13 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
         else f.values.add(v.length > 200 ? `${v.slice(0, 200)}…` : v);
       }
       for (const b of e.benign) g.benign.add(b.pattern);
-      if (a.fromText) g.fromText++;
+      if (a.fromText) {
+        g.fromText++;
+        if (a.time === undefined && a.timeOfDay !== undefined) {
+          g.firstTimeOfDay ??= a.timeOfDay;
+          g.lastTimeOfDay = a.timeOfDay;
+        }
+      }
     },
     addReject(r) {
       rejected++;
@@ -298,6 +311,7 @@ export function createAggregator(opts: AggregateOptions = {}): Aggregator {
         byPriority: g.byPriority,
         ...(g.firstSeen ? { firstSeen: g.firstSeen } : {}),
         ...(g.lastSeen ? { lastSeen: g.lastSeen } : {}),
+        ...(!g.firstSeen && g.firstTimeOfDay !== undefined ? { firstTimeOfDay: g.firstTimeOfDay, lastTimeOfDay: g.lastTimeOfDay ?? g.firstTimeOfDay } : {}),
         sources: [...g.sources].sort(),
         match: g.match,
         top: Object.fromEntries(CONTEXT_KEYS.map((k) => [k, top[k].slice(0, LIMITS.topValues)])) as Record<ContextKey, Counted[]>,

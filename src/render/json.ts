@@ -70,6 +70,7 @@ function groupJson(g: RuleGroup): Record<string, unknown> {
     byPriority: g.byPriority,
     firstSeen: g.firstSeen ?? null,
     lastSeen: g.lastSeen ?? null,
+    ...(g.firstTimeOfDay !== undefined ? { firstTimeOfDay: g.firstTimeOfDay, lastTimeOfDay: g.lastTimeOfDay } : {}),
     sources: g.sources,
     match: matchJson(g.match, g.sample),
     top: g.top,

@@ -198,7 +198,11 @@ function summaryTable(g: RuleGroup): string {
     ['Priority', g.count > 1 ? Object.entries(g.byPriority).map(([p, n]) => `${p} (${n})`).join(', ') : a.priority],
   ];
   const when = a.time ?? (a.timeOfDay ? `${a.timeOfDay} (date not in the alert)` : undefined);
-  if (g.count > 1) rows.push(['Seen', `${g.count} times, ${g.firstSeen ?? 'unknown'} to ${g.lastSeen ?? 'unknown'}`]);
+  const span =
+    g.firstSeen === undefined && g.firstTimeOfDay !== undefined
+      ? `${g.firstTimeOfDay} to ${g.lastTimeOfDay ?? g.firstTimeOfDay} (no date)`
+      : `${g.firstSeen ?? 'unknown'} to ${g.lastSeen ?? 'unknown'}`;
+  if (g.count > 1) rows.push(['Seen', `${g.count} times, ${span}`]);
   else rows.push(['When', when ? mdText(when) : '_unknown: the alert has no time_']);
   rows.push(['Source', mdText(g.sources.join(', '))]);
   // Workload rows say "unknown" for syscall alerts, where their absence is worth noticing;
@@ -453,7 +457,7 @@ function rulesTable(r: Report, maxRows: number, style: TableStyle): string {
       g.priority,
       mdText(g.rule),
       String(g.count),
-      ...style.seen(g.firstSeen, g.lastSeen),
+      ...seenCells(g, style),
       style.match(g),
       ...(state ? [state.get(g.rule) ?? 'new'] : []),
     ]),
@@ -523,17 +527,25 @@ function dataQuality(r: Report): string {
   return out.join('\n');
 }
 
+/** A time of day of an alert without a date, as a table shows it (in the terminal to the millisecond, as its other times). */
+function timeOfDayCell(t: string, style: TableStyle): string {
+  return `${mdText(style.compact ? t.replace(/(\.\d{3})\d+$/, '$1') : t)} (no date)`;
+}
+
+/** First and last seen of a rule or an incident; of one whose alerts have no date, their times of day. */
+function seenCells(x: { readonly firstSeen?: string; readonly lastSeen?: string; readonly firstTimeOfDay?: string; readonly lastTimeOfDay?: string }, style: TableStyle): string[] {
+  return x.firstSeen === undefined && x.firstTimeOfDay !== undefined
+    ? style.seen(timeOfDayCell(x.firstTimeOfDay, style), timeOfDayCell(x.lastTimeOfDay ?? x.firstTimeOfDay, style))
+    : style.seen(x.firstSeen, x.lastSeen);
+}
+
 /** The incidents table, then the detail (score explained, timeline) of the riskiest. */
 function incidentsSection(r: Report, details: number, style: TableStyle): string {
   const list = r.incidents.incidents;
   if (list.length === 0) return '';
   const tactics = (i: Incident): string => (i.tactics.length > 0 ? i.tactics.join(' → ') : '_none_');
-  // An incident of alerts without a date is seen at times of day (in the terminal to the millisecond, as its other times).
-  const tod = (t: string): string => `${mdText(style.compact ? t.replace(/(\.\d{3})\d+$/, '$1') : t)} (no date)`;
-  const seen = (i: Incident): string[] =>
-    i.firstSeen === undefined && i.firstTimeOfDay !== undefined
-      ? style.seen(tod(i.firstTimeOfDay), tod(i.lastTimeOfDay ?? i.firstTimeOfDay))
-      : style.seen(i.firstSeen, i.lastSeen);
+  const tod = (t: string): string => timeOfDayCell(t, style);
+  const seen = (i: Incident): string[] => seenCells(i, style);
   // The terminal's table has five columns, risk with the id and the count with the priority: seven
   // do not fit 80 columns without cutting ids, tactics and times in two.
   const head = style.compact ? ['Incident', 'Workload', 'Priority', 'Tactics', ...style.seenHead] : ['Incident', 'Risk', 'Workload', 'Alerts', 'Priority', 'Tactics', ...style.seenHead];
