@@ -1,5 +1,5 @@
 // Streaming incident building: alerts of one workload close together in time become one scored incident.
-import { timeOfDayMs, type Alert } from '../alert/alert.js';
+import { DAY_MS, timeOfDayMs, type Alert } from '../alert/alert.js';
 import { fieldText } from '../alert/field-values.js';
 import { placeOf, type Workload } from '../alert/place.js';
 import { priorityRank, type Priority } from '../alert/priority.js';
@@ -379,8 +379,6 @@ function score(s: State, progression: readonly Tactic[], tactics: readonly Tacti
   const total = factors.reduce((n, f) => n + f.points, 0);
   return { risk: Math.max(0, Math.min(100, total)), factors };
 }
-
-const DAY_MS = 86_400_000;
 
 /** How far apart two times of day are, the short way round the clock. */
 function circularGap(x: number, y: number): number {

@@ -86,6 +86,9 @@ function utcSecondMs(second: string): number {
 /** The fraction and zone of the UTC form, checked from offset 19 when the seconds before it are known good. */
 const NANOS_TAIL = /\.\d{9}Z$/y;
 
+/** Milliseconds in a day. */
+export const DAY_MS = 86_400_000;
+
 /** Milliseconds after midnight of a time of day (`10:00:01.123456789`), or undefined when it is not one. */
 export function timeOfDayMs(text: string): number | undefined {
   const m = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$/.exec(text);

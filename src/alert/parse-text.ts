@@ -2,7 +2,7 @@
 import { RULE_FORMATS } from '../kb/generated/rule-formats.js';
 import { RULE_MESSAGES } from '../kb/generated/rule-messages.js';
 import type { Alert, FieldValue } from './alert.js';
-import { normaliseTime, timeOfDayMs } from './alert.js';
+import { DAY_MS, normaliseTime, timeOfDayMs } from './alert.js';
 import { parsePriority } from './priority.js';
 
 // An optional syslog prefix: `<5>`, then `Feb 13 20:33:20 host prog[pid]: ` or `2024-08-07T13:49:16Z host prog[pid]: `.
@@ -15,7 +15,6 @@ const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) (
 const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d\.\d+): /;
 const PRIORITY = /^(Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug) (\S.*)$/;
 
-const DAY_MS = 86_400_000;
 /** How long after Falco's event its line may reach the log, and how far a collector's clock may run behind. */
 const LOGGED_AFTER_MS = 5 * 60_000;
 const LOGGED_BEFORE_MS = 60_000;
